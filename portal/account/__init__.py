@@ -1,0 +1,7 @@
+"""The customer's self-service pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+from portal.account import routes  # noqa: E402,F401

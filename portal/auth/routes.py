@@ -1,0 +1,86 @@
+"""Views: get access, activate an invitation, switch language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_security import hash_password
+from flask_security.proxies import _security
+
+from portal.auth import bp
+from portal.auth.forms import ActivateForm, GetAccessForm, LanguageForm
+from portal.extensions import db, limiter
+from portal.services import invitations
+from portal.services.accounts import set_language
+from portal.services.invitations import TokenProblem
+
+_TOKEN_MESSAGES = {
+    TokenProblem.EXPIRED: lambda: _("This link has expired. Ask for a new one below."),
+    TokenProblem.USED: lambda: _("This link has already been used. Log in with your password, "
+                                 "or ask for a new link below if you have forgotten it."),
+    TokenProblem.INVALID: lambda: _("This link is not valid. Check that you copied the whole "
+                                    "link, or ask for a new one below."),
+}
+
+
+def signer() -> invitations.Signer:
+    """The invitation signer built from the app's secret and validity period."""
+    days = current_app.config["PORTAL_INVITATION_VALID_DAYS"]
+    return invitations.Signer(current_app.config["SECRET_KEY"], days * 86400)
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to go back to, never another host."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
+
+
+@bp.route("/get-access", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PORTAL_GET_ACCESS_LIMIT"], methods=["POST"])
+def get_access():
+    """Ask for an invitation; the answer is the same whether or not the address is known."""
+    form = GetAccessForm()
+    if form.validate_on_submit():
+        invitations.request_access(db.session, signer(), form.email.data)
+        return render_template("auth/get_access_sent.html")
+    return render_template("auth/get_access.html", form=form)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """Set the first password from an invitation link."""
+    user = invitations.load_token(db.session, signer(), token)
+    if isinstance(user, TokenProblem):
+        flash(_TOKEN_MESSAGES[user](), "error")
+        return redirect(url_for("auth.get_access"))
+    form = ActivateForm()
+    if form.validate_on_submit():
+        problems, normalized = _security._password_util.validate(form.password.data, False, user=user)
+        if problems:
+            form.password.errors = list(problems)
+        else:
+            invitations.activate_account(db.session, user, hash_password(normalized))
+            flash(_("Your password is set. Log in to see your data."), "success")
+            return redirect(url_for("security.login"))
+    return render_template("auth/activate.html", form=form, token=token)
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def language(code: str):
+    """Switch the interface language and remember it."""
+    form = LanguageForm()
+    if code not in current_app.config["PORTAL_LANGUAGES"]:
+        abort(400, description=_("That language is not available. Choose suomi or English."))
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        set_language(db.session, current_user, code)
+    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path))

@@ -1,0 +1,121 @@
+"""Flask-Security wiring: datastore, server-side sessions, audit of log-ins, outbox mail."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_login import user_logged_in, user_logged_out
+from flask_security import LoginForm, MailUtil, SQLAlchemyUserDatastore
+from flask_security.signals import password_changed, password_reset, tf_profile_changed, user_failed_authn
+
+from portal.extensions import db, limiter, security
+from portal.models import Role, User
+from portal.services import sessions
+from portal.services.audit import record_audit
+from portal.services.outbox import queue_raw
+
+SESSION_KEY = "portal_sid"
+
+
+class PortalMailUtil(MailUtil):
+    """Flask-Security's email goes through our outbox like every other email."""
+
+    def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
+        """Queue the rendered message and commit it."""
+        queue_raw(db.session, recipient=str(recipient), subject=str(subject), body_text=body or "",
+                  body_html=html, kind=f"security_{template}")
+        db.session.commit()
+
+
+class PortalLoginForm(LoginForm):
+    """The log-in form, auditing attempts for addresses that have no account."""
+
+    def validate(self, **kwargs) -> bool:
+        """Validate; record a failed attempt whose address matched no account."""
+        ok = super().validate(**kwargs)
+        if not ok and getattr(self, "user", None) is None and self.email.data and self.password.data:
+            record_audit(db.session, "login_failed", actor_kind="anonymous",
+                         details={"reason": "unknown_account"})
+            db.session.commit()
+        return ok
+
+
+def _load_user(original_loader):
+    """Wrap Flask-Security's loader: a user counts only with a live session record."""
+
+    def loader(user_id):
+        user = original_loader(user_id)
+        if user is None:
+            return None
+        cfg = current_app.config
+        alive = sessions.check_session(
+            db.session, session.get(SESSION_KEY), user.id,
+            idle=cfg["PORTAL_IDLE_TIMEOUT"], touch_every=cfg["PORTAL_SESSION_TOUCH_INTERVAL"],
+        )
+        return user if alive else None
+
+    return loader
+
+
+def _on_login(app, user, **extra):
+    key = sessions.start_session(db.session, user.id)
+    session[SESSION_KEY] = key
+    record_audit(db.session, "login", actor=user, customer_id=user.customer_id)
+    db.session.commit()
+
+
+def _on_logout(app, user, **extra):
+    sessions.revoke_session(db.session, session.pop(SESSION_KEY, None), "logout")
+    if user is not None and getattr(user, "id", None):
+        record_audit(db.session, "logout", actor=user, customer_id=user.customer_id)
+    db.session.commit()
+
+
+def _on_failed(app, user, auth_type=None, tfa=False, **extra):
+    record_audit(db.session, "login_failed", actor=user, customer_id=user.customer_id,
+                 details={"reason": "second_factor" if tfa else "password"})
+    db.session.commit()
+
+
+def _on_password_changed(app, user, **extra):
+    sessions.revoke_user_sessions(db.session, user.id, "password_changed",
+                                  keep_key=session.get(SESSION_KEY))
+    record_audit(db.session, "password_changed", actor=user, customer_id=user.customer_id)
+    db.session.commit()
+
+
+def _on_password_reset(app, user, **extra):
+    sessions.revoke_user_sessions(db.session, user.id, "password_reset")
+    record_audit(db.session, "password_reset", actor=user, customer_id=user.customer_id)
+    db.session.commit()
+
+
+def _on_tf_changed(app, user, method=None, **extra):
+    record_audit(db.session, "two_step_changed", actor=user, customer_id=user.customer_id,
+                 details={"method": method})
+    db.session.commit()
+
+
+def _count_failures_only(response) -> bool:
+    """A successful log-in redirects; anything else counts towards the limit."""
+    return response.status_code != 302
+
+
+def register_security(app: Flask) -> None:
+    """Initialise Flask-Security and hook our session, audit and throttling rules in."""
+    datastore = SQLAlchemyUserDatastore(db, User, Role)
+    app.config.setdefault("SECURITY_API_ENABLED_METHODS", ["session"])
+    app.config["SECURITY_I18N_DIRNAME"] = ["builtin", app.config["BABEL_TRANSLATION_DIRECTORIES"]]
+    security.init_app(app, datastore, login_form=PortalLoginForm, mail_util_cls=PortalMailUtil,
+                      register_blueprint=True)
+    app.login_manager.user_loader(_load_user(app.login_manager._user_callback))
+    user_logged_in.connect(_on_login, app)
+    user_logged_out.connect(_on_logout, app)
+    user_failed_authn.connect(_on_failed, app)
+    password_changed.connect(_on_password_changed, app)
+    password_reset.connect(_on_password_reset, app)
+    tf_profile_changed.connect(_on_tf_changed, app)
+    for endpoint in ("security.login", "security.two_factor_token_validation", "security.forgot_password"):
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            limiter.limit(app.config["PORTAL_LOGIN_LIMIT"], methods=["POST"],
+                          deduct_when=_count_failures_only)(view)

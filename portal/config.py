@@ -1,0 +1,183 @@
+"""Configuration: safe defaults, overridden by environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(raw: str | None) -> str:
+    """Return an SQLAlchemy URL, sending PostgreSQL through psycopg 3."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def instance_secrets() -> dict[str, str]:
+    """Load the development secrets from instance/, generating them once."""
+    path = INSTANCE_DIR / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SECURITY_PASSWORD_SALT": secrets.token_urlsafe(32),
+        "TOTP_SECRET": secrets.token_urlsafe(32),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    return values
+
+
+def _secret(name: str, fixed: dict[str, str] | None) -> str:
+    """Return a secret from the environment, else a fixed or instance/ value."""
+    if os.environ.get(name):
+        return os.environ[name]
+    return (fixed or instance_secrets())[name]
+
+
+class Config:
+    """Production-ready defaults; every setting can come from the environment."""
+
+    _FIXED_SECRETS: dict[str, str] | None = None
+
+    def __init__(self) -> None:
+        fixed = self._FIXED_SECRETS
+        self.SECRET_KEY = _secret("SECRET_KEY", fixed)
+        self.SECURITY_PASSWORD_SALT = _secret("SECURITY_PASSWORD_SALT", fixed)
+        self.SECURITY_TOTP_SECRETS = {"1": _secret("TOTP_SECRET", fixed)}
+        self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+        https = _env_bool("PORTAL_HTTPS", True)
+        self.PORTAL_HTTPS = https
+        self.SESSION_COOKIE_SECURE = https
+        self.REMEMBER_COOKIE_SECURE = https
+        self.PREFERRED_URL_SCHEME = "https" if https else "http"
+        self.SERVER_NAME = os.environ.get("PORTAL_SERVER_NAME") or None
+        self.RATELIMIT_STORAGE_URI = os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
+        self.MAIL_DEFAULT_SENDER = os.environ.get("PORTAL_MAIL_SENDER", "tietosuoja@esimerkki.example")
+        self.SECURITY_EMAIL_SENDER = self.MAIL_DEFAULT_SENDER
+        mail_server = os.environ.get("PORTAL_MAIL_SERVER")
+        if mail_server:
+            self.MAIL_BACKEND = "smtp"
+            self.MAIL_SERVER = mail_server
+            self.MAIL_PORT = int(os.environ.get("PORTAL_MAIL_PORT", "25"))
+            self.MAIL_USERNAME = os.environ.get("PORTAL_MAIL_USERNAME")
+            self.MAIL_PASSWORD = os.environ.get("PORTAL_MAIL_PASSWORD")
+            self.MAIL_USE_TLS = _env_bool("PORTAL_MAIL_STARTTLS", False)
+            self.MAIL_USE_SSL = _env_bool("PORTAL_MAIL_SSL", False)
+            self.MAIL_TIMEOUT = 10
+        elif os.environ.get("PORTAL_MAIL_FILE_PATH"):
+            self.MAIL_BACKEND = "file"
+            self.MAIL_FILE_PATH = os.environ["PORTAL_MAIL_FILE_PATH"]
+        else:
+            self.MAIL_BACKEND = "console"
+
+    # Sessions: the cookie only carries a reference to a server-side record.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "portal_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    PORTAL_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "30")))
+    PORTAL_SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    # Languages
+    PORTAL_LANGUAGES = ("fi", "en")
+    BABEL_DEFAULT_LOCALE = "fi"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    WTF_I18N_ENABLED = True
+
+    # Invitations and outgoing mail
+    PORTAL_INVITATION_VALID_DAYS = 7
+    PORTAL_OUTBOX_SEND_IMMEDIATELY = _env_bool("PORTAL_OUTBOX_SEND_IMMEDIATELY", True)
+    PORTAL_OUTBOX_MAX_ATTEMPTS = 8
+    PORTAL_RETENTION_YEARS = 10
+
+    # Rate limits (Flask-Limiter); failures only are counted on the log-in form
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    PORTAL_LOGIN_LIMIT = "5 per minute;20 per hour"
+    PORTAL_GET_ACCESS_LIMIT = "5 per minute;30 per hour"
+
+    # Flask-Security
+    SECURITY_PASSWORD_HASH = "argon2"
+    SECURITY_PASSWORD_LENGTH_MIN = 12
+    SECURITY_PASSWORD_CHECK_BREACHED = False
+    SECURITY_RETURN_GENERIC_RESPONSES = True
+    SECURITY_REGISTERABLE = False
+    SECURITY_CONFIRMABLE = False
+    SECURITY_RECOVERABLE = True
+    SECURITY_CHANGEABLE = True
+    SECURITY_TRACKABLE = False
+    SECURITY_USERNAME_ENABLE = False
+    SECURITY_LOGIN_URL = "/login"
+    SECURITY_LOGOUT_URL = "/logout"
+    SECURITY_LOGOUT_METHODS = ["POST"]
+    SECURITY_RESET_URL = "/reset"
+    SECURITY_CHANGE_URL = "/account/password"
+    SECURITY_POST_LOGIN_VIEW = "/account"
+    SECURITY_POST_LOGOUT_VIEW = "/"
+    SECURITY_POST_RESET_VIEW = "/login"
+    SECURITY_POST_CHANGE_VIEW = "/account"
+    SECURITY_RESET_PASSWORD_WITHIN = "2 hours"
+    SECURITY_DEFAULT_REMEMBER_ME = False
+    SECURITY_FRESHNESS = timedelta(minutes=15)
+    SECURITY_FRESHNESS_GRACE_PERIOD = timedelta(minutes=2)
+    SECURITY_TWO_FACTOR = True
+    SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
+    SECURITY_TWO_FACTOR_REQUIRED = False
+    SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = True
+    SECURITY_TWO_FACTOR_SETUP_URL = "/account/two-step"
+    SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL = "/login/code"
+    SECURITY_TWO_FACTOR_RESCUE_URL = "/login/code/help"
+    SECURITY_TWO_FACTOR_SELECT_URL = "/login/method"
+    SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account"
+    SECURITY_TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER", "Privacy portal")
+    SECURITY_I18N_DOMAIN = "flask_security"
+    SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
+    SECURITY_REDIRECT_VALIDATE_MODE = "regex"
+    SECURITY_FLASH_MESSAGES = True
+
+
+class TestConfig(Config):
+    """Settings for the test suite: fast hashing, no HTTPS, mail kept in memory."""
+
+    TESTING = True
+    _FIXED_SECRETS = {
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+        "SECURITY_PASSWORD_SALT": "test-password-salt-0123456789",
+        "TOTP_SECRET": "test-totp-secret-0123456789abcdef",
+    }
+    SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"argon2__rounds": 1, "argon2__memory_cost": 256}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.PORTAL_HTTPS = False
+        self.SESSION_COOKIE_SECURE = False
+        self.REMEMBER_COOKIE_SECURE = False
+        self.PREFERRED_URL_SCHEME = "http"
+        if not os.environ.get("PORTAL_MAIL_SERVER"):
+            self.MAIL_BACKEND = "locmem"

@@ -1,0 +1,240 @@
+"""A fictional demo register for Esimerkki Oy. Every person and company here is made up."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask_security import hash_password
+from flask_security.proxies import _security
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.models import (
+    Customer, DataSource, Disclosure, Invoice, MarketingProhibition, Order, Quote, Role, User,
+)
+from portal.services.controller import update_settings
+
+DEMO_PASSWORD = "Esimerkki-demo-2026"
+STAFF_EMAIL = "kasittelija@esimerkki.example"
+
+CONTROLLER = {
+    "name": "Esimerkki Oy",
+    "business_id": "1234567-1",
+    "street_address": "Esimerkkikatu 1",
+    "postal_code": "00100",
+    "city": "Helsinki",
+    "phone": "+358 9 123 4567",
+    "privacy_email": "tietosuoja@esimerkki.example",
+    "contact_name": "Eeva Esimerkki",
+    "contact_email": "eeva.esimerkki@esimerkki.example",
+    "contact_phone": "+358 40 123 4567",
+    "statement_date": date(2026, 11, 1),
+    "retention_years": 10,
+    "register_name_fi": "Esimerkki Oy:n asiakasrekisteri",
+    "register_name_en": "Esimerkki Oy customer register",
+    "purposes_fi": "Asiakasrekisterin ylläpito, tilausten käsittely, laskutus ja arkistointi sekä "
+                   "asiakassuhteen hoitaminen. Tietoja käytetään myös toiminnan kehittämiseen ja "
+                   "tilastointiin sekä markkinointiin, ellei asiakas ole sitä kieltänyt.",
+    "purposes_en": "Keeping the customer register, handling orders, billing and archiving, and "
+                   "managing the customer relationship. The data is also used to develop our "
+                   "business, for statistics and for marketing unless the customer has "
+                   "prohibited it.",
+    "legal_basis_fi": "Sopimus (asiakassuhde), rekisterinpitäjän oikeutettu etu (asiakassuhteen "
+                      "hoitaminen ja markkinointi) sekä lakisääteiset velvoitteet "
+                      "(kirjanpitolaki).",
+    "legal_basis_en": "Contract (the customer relationship), the controller's legitimate "
+                      "interest (managing the relationship and marketing) and legal obligations "
+                      "(Finnish Accounting Act).",
+    "sources_fi": "Tiedot saadaan asiakkaalta itseltään rekisteröitymisen, ostosten ja "
+                  "asiakassuhteen aikana tehtyjen ilmoitusten yhteydessä. Nimi- ja "
+                  "osoitetietojen päivityksiä saadaan viranomaisten ja yritysten "
+                  "päivityspalveluista sekä palvelun tuottamiseen liittyviltä alihankkijoilta.",
+    "sources_en": "We get the data from customers themselves when they register, buy from us "
+                  "and contact us. Name and address updates come from the authorities' and "
+                  "companies' update services and from subcontractors who help provide the "
+                  "service.",
+    "disclosures_fi": "Tietoja luovutetaan vain luottopäätöksiä, perintää ja laskutusta varten "
+                      "sekä silloin, kun laki sitä edellyttää.",
+    "disclosures_en": "Data is disclosed only for credit decisions, debt collection and billing, "
+                      "and where the law requires it.",
+    "transfers_fi": "Tietoja ei siirretä EU:n tai ETA:n ulkopuolelle.",
+    "transfers_en": "Data is not transferred outside the EU or the EEA.",
+    "retention_fi": "Tietoja säilytetään 10 vuotta asiakkuuden päättymisestä. Kirjanpitoaineisto "
+                    "säilytetään kirjanpitolain mukaan (kirjanpito 10 vuotta, tositteet 6 vuotta).",
+    "retention_en": "Data is kept for 10 years after the customer relationship ends. Accounting "
+                    "records are kept as the Accounting Act requires (books 10 years, vouchers "
+                    "6 years).",
+    "security_fi": "Paperiset asiakirjat säilytetään lukituissa ja paloturvallisissa tiloissa. "
+                   "Sähköisiä tietoja saavat käsitellä vain nimetyt työntekijät, joilla on oma "
+                   "käyttäjätunnus ja salasana ja jotka ovat allekirjoittaneet "
+                   "salassapitositoumuksen. Järjestelmä on suojattu palomuurilla.",
+    "security_en": "Paper documents are kept in locked, fire-safe storage. Only designated "
+                   "employees with their own user name and password, who have signed a "
+                   "confidentiality commitment, may process electronic data. The system is "
+                   "protected by a firewall.",
+    "cookies_fi": "Portaali käyttää vain yhtä välttämätöntä evästettä, joka pitää sinut "
+                  "kirjautuneena ja muistaa valitsemasi kielen. Analytiikka- tai "
+                  "markkinointievästeitä ei käytetä.",
+    "cookies_en": "The portal uses a single essential cookie that keeps you logged in and "
+                  "remembers your language. No analytics or marketing cookies are used.",
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A log-in printed for the person trying the demo."""
+
+    role: str
+    email: str
+    password: str | None
+    note: str
+
+
+def _dt(y: int, m: int, d: int) -> datetime:
+    return datetime(y, m, d, 10, 0, tzinfo=UTC)
+
+
+def _people() -> list[dict]:
+    return [
+        dict(first_name="Maija", last_name="Meikäläinen", email="maija.meikalainen@esimerkki.example",
+             phone="+358 40 111 2222", street_address="Koivukuja 3 A 5", postal_code="33100",
+             city="Tampere", language="fi", relationship_start=date(2019, 3, 14),
+             ip_address="192.0.2.10", technical_data="Verkkokauppa-asiakasnumero WK-10421"),
+        dict(first_name="Matti", last_name="Virtanen", email="matti.virtanen@testiyhtio.example",
+             phone="+358 50 333 4444", organisation="Testiyhtiö Oy", position="Hankintapäällikkö",
+             business_id="2345678-0", website="https://testiyhtio.example",
+             street_address="Teollisuustie 12", postal_code="20100", city="Turku", language="en",
+             billing_address="Testiyhtiö Oy, PL 100, 20101 Turku",
+             e_invoice_address="003723456780", e_invoice_operator="Esimerkkioperaattori",
+             relationship_start=date(2016, 9, 1), is_contact_person=True),
+        dict(first_name="Liisa", last_name="Esimerkki", email="liisa.esimerkki@esimerkki.example",
+             phone="+358 44 555 6666", street_address="Rantatie 8", postal_code="90100",
+             city="Oulu", language="fi", relationship_start=date(2021, 5, 20)),
+        dict(first_name="Pekka", last_name="Mallinen", email="pekka.mallinen@esimerkki.example",
+             phone="+358 45 777 8888", street_address="Mäkipolku 2", postal_code="40100",
+             city="Jyväskylä", language="fi", relationship_start=date(2015, 1, 10),
+             relationship_end=date(2022, 6, 30)),
+        dict(first_name="Anna", last_name="Testinen", email="anna.testinen@esimerkki.example",
+             street_address="Kuusitie 4", postal_code="70100", city="Kuopio", language="en",
+             relationship_start=date(2012, 2, 2), relationship_end=date(2018, 12, 31)),
+    ]
+
+
+def _history(session: Session, people: dict[str, Customer]) -> None:
+    maija, matti, liisa, pekka, anna = (people[k] for k in ("Maija", "Matti", "Liisa", "Pekka", "Anna"))
+    session.add_all([
+        Order(customer=maija, number="T-2024-0101", ordered_on=date(2024, 3, 2),
+              description="Puutarhakalusteet", total_cents=48900, channel="webshop"),
+        Order(customer=maija, number="T-2025-0877", ordered_on=date(2025, 8, 15),
+              description="Grillin huoltopaketti", total_cents=12950, channel="shop"),
+        Invoice(customer=maija, number="L-2025-0877", issued_on=date(2025, 8, 15),
+                due_on=date(2025, 8, 29), total_cents=12950, status="paid", paid_on=date(2025, 8, 20)),
+        Quote(customer=matti, number="TA-2026-014", issued_on=date(2026, 10, 5),
+              valid_until=date(2026, 12, 5), description="Toimistokalusteet, 12 työpistettä",
+              total_cents=1845000, status="sent"),
+        Order(customer=matti, number="T-2026-0456", ordered_on=date(2026, 4, 9),
+              description="Neuvotteluhuoneen kalusteet", total_cents=623450, channel="reseller"),
+        Invoice(customer=matti, number="L-2026-0456", issued_on=date(2026, 4, 20),
+                due_on=date(2026, 5, 4), total_cents=623450, status="paid", paid_on=date(2026, 5, 2)),
+        Order(customer=liisa, number="T-2026-0990", ordered_on=date(2026, 10, 28),
+              description="Sohva ja nojatuoli", total_cents=189000, channel="shop"),
+        Invoice(customer=liisa, number="L-2026-0990", issued_on=date(2026, 11, 2),
+                due_on=date(2026, 12, 2), total_cents=189000, status="open"),
+        Order(customer=pekka, number="T-2022-0312", ordered_on=date(2022, 2, 11),
+              description="Kuntopyörä", total_cents=79900, channel="webshop"),
+        Invoice(customer=pekka, number="L-2022-0312", issued_on=date(2022, 2, 11),
+                due_on=date(2022, 2, 25), total_cents=79900, status="collection"),
+        Order(customer=anna, number="T-2018-0044", ordered_on=date(2018, 5, 5),
+              description="Kirjahylly", total_cents=15900, channel="shop"),
+        Invoice(customer=anna, number="L-2018-0044", issued_on=date(2018, 5, 5),
+                due_on=date(2018, 5, 19), total_cents=15900, status="paid", paid_on=date(2018, 5, 10)),
+    ])
+    session.add_all([
+        DataSource(customer=maija, kind="registration", detail="Verkkokaupan asiakastili",
+                   received_on=date(2019, 3, 14)),
+        DataSource(customer=maija, kind="webshop_purchase", received_on=date(2024, 3, 2)),
+        DataSource(customer=maija, kind="address_service", detail="Osoitteenmuutos 2023",
+                   received_on=date(2023, 6, 1)),
+        DataSource(customer=matti, kind="reseller", detail="Jälleenmyyjä Kaluste Esimerkki",
+                   received_on=date(2016, 9, 1)),
+        DataSource(customer=matti, kind="customer_notice", received_on=date(2024, 1, 15)),
+        DataSource(customer=liisa, kind="shop_purchase", received_on=date(2021, 5, 20)),
+        DataSource(customer=pekka, kind="webshop_purchase", received_on=date(2015, 1, 10)),
+        DataSource(customer=pekka, kind="subcontractor", detail="Kotiinkuljetus",
+                   received_on=date(2022, 2, 12)),
+        DataSource(customer=anna, kind="shop_purchase", received_on=date(2012, 2, 2)),
+    ])
+    session.add_all([
+        Disclosure(customer=matti, recipient="Luottotieto Esimerkki Oy", recipient_category="credit_check",
+                   data_disclosed="Nimi, yritys, Y-tunnus", disclosed_at=_dt(2026, 4, 10),
+                   recipient_email="asiakaspalvelu@luottotieto.example"),
+        Disclosure(customer=pekka, recipient="Perintä Esimerkki Oy", recipient_category="debt_collection",
+                   data_disclosed="Nimi, osoite, puhelin, laskun tiedot", disclosed_at=_dt(2022, 4, 1),
+                   recipient_email="perinta@perinta.example"),
+        Disclosure(customer=maija, recipient="Laskutuspalvelu Esimerkki Oy", recipient_category="billing",
+                   data_disclosed="Nimi, osoite, laskun tiedot", disclosed_at=_dt(2025, 8, 15)),
+    ])
+    session.add(MarketingProhibition(customer=maija, channel="distance_selling",
+                                     since=_dt(2024, 3, 2)))
+
+
+def _role(session: Session, name: str, description: str) -> Role:
+    role = session.execute(select(Role).where(Role.name == name)).scalar_one_or_none()
+    if role is None:
+        role = Role(name=name, description=description)
+        session.add(role)
+    return role
+
+
+class DemoRefused(RuntimeError):
+    """The database holds real register entries; the demo must not mix with them."""
+
+
+def load_demo(session: Session) -> list[DemoLogin]:
+    """Fill an empty (or demo-only) database with the demo register; return the log-ins."""
+    real = session.execute(select(func.count()).select_from(Customer).where(Customer.demo.is_(False))).scalar_one()
+    if real:
+        raise DemoRefused(real)
+    update_settings(session, CONTROLLER)
+    customer_role = _role(session, "customer", "Customer in the register")
+    reviewer_role = _role(session, "reviewer", "Staff reviewer")
+    existing = {c.email: c for c in session.execute(select(Customer)).scalars()}
+    if not existing:
+        people = {}
+        for data in _people():
+            customer = Customer(demo=True, **data)
+            session.add(customer)
+            people[data["first_name"]] = customer
+        _history(session, people)
+        session.flush()
+        for key in ("Maija", "Matti", "Liisa", "Pekka"):
+            customer = people[key]
+            session.add(User(email=customer.email, password=hash_password(DEMO_PASSWORD),
+                             fs_uniquifier=uuid.uuid4().hex, active=True, locale=customer.language,
+                             customer=customer, roles=[customer_role],
+                             activated_at=_dt(2026, 1, 5), confirmed_at=_dt(2026, 1, 5)))
+    staff = session.execute(select(User).where(User.email == STAFF_EMAIL)).scalar_one_or_none()
+    if staff is None:
+        staff = User(email=STAFF_EMAIL, password=hash_password(DEMO_PASSWORD), fs_uniquifier=uuid.uuid4().hex,
+                     active=True, locale="fi", roles=[reviewer_role], tf_primary_method="authenticator",
+                     tf_totp_secret=_security._totp_factory.generate_totp_secret(),
+                     confidentiality_signed_at=_dt(2026, 1, 2), activated_at=_dt(2026, 1, 2))
+        session.add(staff)
+    session.commit()
+    totp_key = _security._totp_factory.get_totp_pretty_key(staff.tf_totp_secret)
+    logins = [DemoLogin("customer", c["email"], DEMO_PASSWORD if c["first_name"] != "Anna" else None,
+                        _NOTES[c["first_name"]]) for c in _people()]
+    logins.append(DemoLogin("staff", STAFF_EMAIL, DEMO_PASSWORD,
+                            f"reviewer; TOTP secret for an authenticator app: {totp_key}"))
+    return logins
+
+
+_NOTES = {
+    "Maija": "private customer, Finnish; one marketing prohibition",
+    "Matti": "company contact person (Testiyhtiö Oy), English",
+    "Liisa": "has an open invoice",
+    "Pekka": "customer relationship ended; a debt in collection",
+    "Anna": "no account yet: ask for an invitation at /get-access",
+}

@@ -1,0 +1,71 @@
+"""Binding the extension objects to the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.extensions import csrf, db, limiter, mail, migrate, talisman
+
+
+def _csp() -> dict[str, str]:
+    """A strict Content Security Policy: nothing but our own files, no inline code."""
+    return {
+        "default-src": "'self'",
+        "img-src": "'self' data:",
+        "style-src": "'self'",
+        "script-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "frame-ancestors": "'none'",
+        "form-action": "'self'",
+    }
+
+
+def register_extensions(app: Flask) -> None:
+    """Initialise database, migrations, CSRF, mail, rate limits and security headers."""
+    from portal import models  # noqa: F401 - register the tables
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    https = app.config["PORTAL_HTTPS"]
+    talisman.init_app(
+        app,
+        force_https=https,
+        strict_transport_security=https,
+        strict_transport_security_max_age=31536000,
+        session_cookie_secure=https,
+        session_cookie_http_only=True,
+        content_security_policy=_csp(),
+        referrer_policy="no-referrer",
+        frame_options="DENY",
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+        x_content_type_options=True,
+    )
+    app.after_request(_no_store_for_personal_pages)
+    app.after_request(_drain_outbox)
+
+
+def _no_store_for_personal_pages(response):
+    """Keep personal pages out of browser and proxy caches."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    return response
+
+
+def _drain_outbox(response):
+    """Send mail queued during this request right away; `flask outbox send` retries the rest."""
+    from flask import current_app
+
+    from portal.services.outbox import send_pending
+
+    cfg = current_app.config
+    if db.session.info.pop("outbox_dirty", False) and cfg["PORTAL_OUTBOX_SEND_IMMEDIATELY"]:
+        send_pending(db.session, sender=cfg["MAIL_DEFAULT_SENDER"],
+                     max_attempts=cfg["PORTAL_OUTBOX_MAX_ATTEMPTS"], limit=10)
+    return response

@@ -1,0 +1,88 @@
+"""Log-in accounts (customers and staff), roles and server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_security import RoleMixin, UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+roles_users = Table(
+    "roles_users",
+    db.metadata,
+    Column("user_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Integer, ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(db.Model, RoleMixin):
+    """A role: 'customer', 'reviewer' or 'admin'."""
+
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    permissions: Mapped[str | None] = mapped_column(String(255))
+
+
+class User(db.Model, UserMixin):
+    """A personal log-in. Customers link to their register entry; staff do not."""
+
+    __tablename__ = "account"
+    __table_args__ = (CheckConstraint("locale IN ('fi', 'en')", name="locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    password: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str] = mapped_column(String(5), default="fi")
+    tf_primary_method: Mapped[str | None] = mapped_column(String(64))
+    tf_totp_secret: Mapped[str | None] = mapped_column(String(255))
+    tf_phone_number: Mapped[str | None] = mapped_column(String(128))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="SET NULL"), unique=True
+    )
+    confidentiality_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    roles = relationship("Role", secondary=roles_users, lazy="selectin")
+    customer = relationship("Customer", back_populates="account")
+
+    def __repr__(self) -> str:
+        return f"<User id={self.id}>"
+
+    @property
+    def is_staff(self) -> bool:
+        """True for reviewers and admins."""
+        return self.has_role("reviewer") or self.has_role("admin")
+
+
+class UserSession(db.Model):
+    """A server-side session record; the cookie holds only its random key.
+
+    Log-out, a password change or the idle timeout revoke it, so a captured
+    cookie stops working.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<UserSession id={self.id} user_id={self.user_id}>"

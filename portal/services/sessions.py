@@ -1,0 +1,70 @@
+"""Server-side session records: created at log-in, checked on every request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal.models import UserSession
+from portal.models.types import utcnow
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(session: Session, user_id: int) -> str:
+    """Create a session record and return the random key for the cookie (no commit)."""
+    key = secrets.token_urlsafe(32)
+    session.add(UserSession(key_hash=_hash(key), user_id=user_id))
+    session.flush()
+    return key
+
+
+def check_session(
+    session: Session, key: str | None, user_id: int, *, idle: timedelta, touch_every: timedelta
+) -> bool:
+    """True if `key` names a live session of `user_id`; revokes it when idle too long."""
+    if not key:
+        return False
+    record = session.execute(
+        select(UserSession).where(UserSession.key_hash == _hash(key))
+    ).scalar_one_or_none()
+    if record is None or record.user_id != user_id or record.revoked_at is not None:
+        return False
+    now = utcnow()
+    if now - record.last_seen_at > idle:
+        record.revoked_at = now
+        record.revoked_reason = "idle"
+        session.commit()
+        return False
+    if now - record.last_seen_at > touch_every:
+        record.last_seen_at = now
+        session.commit()
+    return True
+
+
+def revoke_session(session: Session, key: str | None, reason: str) -> None:
+    """End one session (no commit)."""
+    if key:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash(key), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+
+
+def revoke_user_sessions(
+    session: Session, user_id: int, reason: str, *, keep_key: str | None = None
+) -> None:
+    """End every session of a user, optionally keeping the current one (no commit)."""
+    query = update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if keep_key:
+        query = query.where(UserSession.key_hash != _hash(keep_key))
+    session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason))

@@ -1,0 +1,48 @@
+"""Template globals shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.services.controller import get_settings
+
+SUPERVISORY_AUTHORITY = {
+    "name_fi": "Tietosuojavaltuutetun toimisto",
+    "name_en": "Office of the Data Protection Ombudsman",
+    "street": "Lintulahdenkuja 4, 00530 Helsinki",
+    "postal": "PL 800, 00531 Helsinki",
+    "phone": "029 566 6700",
+    "email": "tietosuoja@om.fi",
+    "web": "https://tietosuoja.fi",
+}
+
+
+def _settings():
+    if "controller_settings" not in g:
+        g.controller_settings = get_settings(db.session)
+    return g.controller_settings
+
+
+def portal_brand() -> str:
+    """The controller's name, or a neutral title before it is configured."""
+    settings = _settings()
+    return settings.name if settings else _("Privacy portal")
+
+
+def portal_privacy_email() -> str:
+    """Where customers can write about their data."""
+    settings = _settings()
+    return settings.privacy_email if settings else ""
+
+
+def register(app: Flask) -> None:
+    """Expose the helpers to Jinja."""
+    app.jinja_env.globals.update(
+        portal_brand=portal_brand,
+        portal_privacy_email=portal_privacy_email,
+        authority=SUPERVISORY_AUTHORITY,
+        get_locale=get_locale,
+    )
