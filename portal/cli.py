@@ -139,7 +139,7 @@ def _pybabel(*args: str) -> None:
 @translate_cli.command("extract")
 def translate_extract():
     """Extract the messages into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "translations/messages.pot", "portal")
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "translations/messages.pot", ".")
 
 
 @translate_cli.command("update")

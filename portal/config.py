@@ -142,7 +142,7 @@ class Config:
     SECURITY_POST_LOGOUT_VIEW = "/"
     SECURITY_POST_RESET_VIEW = "/login"
     SECURITY_POST_CHANGE_VIEW = "/account"
-    SECURITY_RESET_PASSWORD_WITHIN = "2 hours"
+    SECURITY_RESET_PASSWORD_WITHIN = timedelta(hours=2)
     SECURITY_DEFAULT_REMEMBER_ME = False
     SECURITY_FRESHNESS = timedelta(minutes=15)
     SECURITY_FRESHNESS_GRACE_PERIOD = timedelta(minutes=2)

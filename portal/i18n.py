@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
+
+import flask_wtf.i18n
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime
@@ -39,8 +47,36 @@ def short_date(value: date | datetime | None) -> str:
     return format_date(value, "short")
 
 
+log = logging.getLogger(__name__)
+
+
+def ensure_compiled(directory: str) -> None:
+    """Compile every .po newer than its .mo (the .mo files are build output, not committed).
+
+    Each file is written to a temporary name and renamed, so parallel workers never read
+    half a catalogue. A read-only install with up-to-date .mo files is left alone.
+    """
+    for po_path in Path(directory).glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog)
+            os.replace(tmp, mo_path)
+        except OSError as exc:
+            log.warning("cannot compile %s: %s", po_path, exc)
+
+
 def register(app: Flask) -> None:
     """Initialise Flask-Babel and add the formatting filters to Jinja."""
+    directory = app.config["BABEL_TRANSLATION_DIRECTORIES"]
+    ensure_compiled(directory)
+    # Flask-WTF reads WTForms' own catalogues, whose Finnish is incomplete; ours is complete.
+    flask_wtf.i18n.messages_path = lambda: directory
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date

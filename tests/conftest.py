@@ -1,0 +1,151 @@
+"""Fixtures: an app on a migrated test database (SQLite or PostgreSQL), clients, log-in helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.config import TestConfig, database_url
+from portal.extensions import db as _db
+from portal.extensions import limiter
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory) -> str:
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a throwaway SQLite file."""
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if raw:
+        return database_url(raw)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def make_config(database_uri: str, **overrides) -> TestConfig:
+    """A TestConfig pointed at the test database, with optional overrides."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_uri
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema(database_uri):
+    """Build the schema once per run through the real Alembic migrations."""
+    app = create_app(make_config(database_uri))
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+        _db.engine.dispose()
+    return database_uri
+
+
+def _empty_tables() -> None:
+    """Delete every row so each test starts from an empty register."""
+    _db.session.remove()
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def app_config(_schema):
+    """The configuration object for `app`; tests may change it before using `app`."""
+    return make_config(_schema)
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app on an empty, migrated database.
+
+    No app context stays pushed: each test-client request must get its own, as in
+    production, or `g` (and the logged-in user cached in it) would leak between requests.
+    """
+    application = create_app(app_config)
+    with application.app_context():
+        _empty_tables()
+        limiter.reset()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _empty_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy handle inside an app context, for service-level tests.
+
+    Don't combine with `client` requests in one test: use `with app.app_context()` there.
+    """
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """A test client that keeps cookies like a browser."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo register loaded; returns the printed log-ins."""
+    from portal.demo import load_demo
+
+    with app.app_context():
+        logins = load_demo(_db.session)
+        _db.session.remove()
+    return logins
+
+
+def csrf_token(client, path: str) -> str:
+    """Fetch `path` and return the CSRF token from its first form."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms, CSRF tokens included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str, **kwargs):
+        """Post the log-in form."""
+        token = csrf_token(self._client, "/login")
+        return self._client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs
+        )
+
+    def logout(self):
+        """Post the log-out form from a page that shows it."""
+        token = csrf_token(self._client, "/privacy")
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    """Log-in helper for `client`."""
+    return AuthActions(client)
