@@ -1,0 +1,39 @@
+# Two entry points: `make run` (portal with demo data on SQLite) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres venv system-packages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+run: venv
+	PORTAL_HTTPS=0 $(BIN)/flask --app wsgi db upgrade
+	PORTAL_HTTPS=0 $(BIN)/flask --app wsgi demo
+	@echo "Portal: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	PORTAL_HTTPS=0 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+
+system-packages:
+	bash scripts/system-packages.sh
+
+test: system-packages venv
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== Test suite on SQLite =="
+	$(BIN)/python -m pytest
+
+test-postgres:
+	@echo "== Test suite on PostgreSQL =="
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
