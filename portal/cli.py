@@ -102,8 +102,8 @@ def invite(email: str):
     if customer.account is not None and customer.account.password:
         raise click.ClickException("that customer has already activated their account")
     days = current_app.config["PORTAL_INVITATION_VALID_DAYS"]
-    invitations.invite_customer(db.session, invitations.Signer(current_app.config["SECRET_KEY"], days * 86400),
-                                customer)
+    signer = invitations.Signer(current_app.config["SECRET_KEY"], days * 86400)
+    invitations.invite_customer(db.session, signer, customer)
     db.session.commit()
     _drain()
     click.echo("Invitation queued.")

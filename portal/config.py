@@ -123,7 +123,7 @@ class Config:
     PORTAL_GET_ACCESS_LIMIT = "5 per minute;30 per hour"
 
     # Flask-Security
-    SECURITY_PASSWORD_HASH = "argon2"
+    SECURITY_PASSWORD_HASH = "argon2"  # noqa: S105 - a scheme name
     SECURITY_PASSWORD_LENGTH_MIN = 12
     SECURITY_PASSWORD_CHECK_BREACHED = False
     SECURITY_RETURN_GENERIC_RESPONSES = True
@@ -151,7 +151,7 @@ class Config:
     SECURITY_TWO_FACTOR_REQUIRED = False
     SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = True
     SECURITY_TWO_FACTOR_SETUP_URL = "/account/two-step"
-    SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL = "/login/code"
+    SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL = "/login/code"  # noqa: S105 - a URL
     SECURITY_TWO_FACTOR_RESCUE_URL = "/login/code/help"
     SECURITY_TWO_FACTOR_SELECT_URL = "/login/method"
     SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account"

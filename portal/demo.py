@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import (
-    Customer, DataSource, Disclosure, Invoice, MarketingProhibition, Order, Quote, Role, User,
+    Customer,
+    DataSource,
+    Disclosure,
+    Invoice,
+    MarketingProhibition,
+    Order,
+    Quote,
+    Role,
+    User,
 )
 from portal.services.controller import update_settings
 
@@ -194,7 +202,9 @@ class DemoRefused(RuntimeError):
 
 def load_demo(session: Session) -> list[DemoLogin]:
     """Fill an empty (or demo-only) database with the demo register; return the log-ins."""
-    real = session.execute(select(func.count()).select_from(Customer).where(Customer.demo.is_(False))).scalar_one()
+    real = session.execute(
+        select(func.count()).select_from(Customer).where(Customer.demo.is_(False))
+    ).scalar_one()
     if real:
         raise DemoRefused(real)
     update_settings(session, CONTROLLER)

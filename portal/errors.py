@@ -7,7 +7,7 @@ import logging
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from portal.extensions import db
 
@@ -54,9 +54,16 @@ def render_error(code: int, detail: str | None = None):
     )
 
 
+def abort_with(code: int, message: str):
+    """Abort with an HTTP error whose page shows `message` (already translated)."""
+    error = default_exceptions[code](description=message)
+    error.portal_translated = True
+    raise error
+
+
 def _handle_http(error: HTTPException):
-    # Our own abort(...) descriptions are translated; Werkzeug's defaults are not.
-    custom = error.description if error.description != type(error).description else None
+    # Only our own messages are shown; library descriptions are English-only.
+    custom = error.description if getattr(error, "portal_translated", False) else None
     return render_error(error.code or 500, custom)
 
 

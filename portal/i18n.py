@@ -11,7 +11,6 @@ from pathlib import Path
 import flask_wtf.i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-
 from flask import Flask, current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user

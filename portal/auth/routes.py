@@ -12,6 +12,7 @@ from flask_security.proxies import _security
 
 from portal.auth import bp
 from portal.auth.forms import ActivateForm, GetAccessForm, LanguageForm
+from portal.errors import abort_with
 from portal.extensions import db, limiter
 from portal.services import invitations
 from portal.services.accounts import set_language
@@ -77,7 +78,7 @@ def language(code: str):
     """Switch the interface language and remember it."""
     form = LanguageForm()
     if code not in current_app.config["PORTAL_LANGUAGES"]:
-        abort(400, description=_("That language is not available. Choose suomi or English."))
+        abort_with(400, _("That language is not available. Choose suomi or English."))
     if not form.validate_on_submit():
         abort(400)
     session["lang"] = code

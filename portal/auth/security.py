@@ -117,5 +117,6 @@ def register_security(app: Flask) -> None:
     for endpoint in ("security.login", "security.two_factor_token_validation", "security.forgot_password"):
         view = app.view_functions.get(endpoint)
         if view is not None:
-            limiter.limit(app.config["PORTAL_LOGIN_LIMIT"], methods=["POST"],
-                          deduct_when=_count_failures_only)(view)
+            app.view_functions[endpoint] = limiter.limit(
+                app.config["PORTAL_LOGIN_LIMIT"], methods=["POST"], deduct_when=_count_failures_only
+            )(view)
