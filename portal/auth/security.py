@@ -49,7 +49,8 @@ def _load_user(original_loader):
         cfg = current_app.config
         alive = sessions.check_session(
             db.session, session.get(SESSION_KEY), user.id,
-            idle=cfg["PORTAL_IDLE_TIMEOUT"], touch_every=cfg["PORTAL_SESSION_TOUCH_INTERVAL"],
+            idle=cfg["PORTAL_IDLE_TIMEOUT"], absolute=cfg["PERMANENT_SESSION_LIFETIME"],
+            touch_every=cfg["PORTAL_SESSION_TOUCH_INTERVAL"],
         )
         return user if alive else None
 

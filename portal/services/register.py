@@ -88,8 +88,8 @@ RECIPIENT_LABELS = {
     "credit_check": _l("Credit decision"),
     "debt_collection": _l("Debt collection"),
     "billing": _l("Billing"),
-    "authority": _l("Authority, as required by law"),
-    "service_provider": _l("Service provider working for us"),
+    "authority": _l("Legal obligation to an authority"),
+    "service_provider": _l("Service provided on our behalf"),
 }
 
 INVOICE_STATUS_LABELS = {

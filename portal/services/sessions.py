@@ -26,9 +26,15 @@ def start_session(session: Session, user_id: int) -> str:
 
 
 def check_session(
-    session: Session, key: str | None, user_id: int, *, idle: timedelta, touch_every: timedelta
+    session: Session,
+    key: str | None,
+    user_id: int,
+    *,
+    idle: timedelta,
+    absolute: timedelta,
+    touch_every: timedelta,
 ) -> bool:
-    """True if `key` names a live session of `user_id`; revokes it when idle too long."""
+    """True if `key` names a live session of `user_id`; revokes it when idle or too old."""
     if not key:
         return False
     record = session.execute(
@@ -37,9 +43,12 @@ def check_session(
     if record is None or record.user_id != user_id or record.revoked_at is not None:
         return False
     now = utcnow()
-    if now - record.last_seen_at > idle:
+    expired = "idle" if now - record.last_seen_at > idle else None
+    if now - record.created_at > absolute:
+        expired = "lifetime"
+    if expired:
         record.revoked_at = now
-        record.revoked_reason = "idle"
+        record.revoked_reason = expired
         session.commit()
         return False
     if now - record.last_seen_at > touch_every:
