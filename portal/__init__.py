@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import Config
 
@@ -22,4 +23,9 @@ def create_app(config: Config | None = None) -> Flask:
     auth.register_security(app)
     errors.register(app)
     cli.register(app)
+    proxies = app.config["PORTAL_PROXY_COUNT"]
+    if proxies:
+        # Behind a load balancer: trust its X-Forwarded-For/-Proto, so rate limits and
+        # HTTPS redirects see the real client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app

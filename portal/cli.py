@@ -103,8 +103,9 @@ def invite(email: str):
         raise click.ClickException("that customer has already activated their account")
     days = current_app.config["PORTAL_INVITATION_VALID_DAYS"]
     signer = invitations.Signer(current_app.config["SECRET_KEY"], days * 86400)
-    invitations.invite_customer(db.session, signer, customer)
-    db.session.commit()
+    with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
+        invitations.invite_customer(db.session, signer, customer)
+        db.session.commit()
     _drain()
     click.echo("Invitation queued.")
 

@@ -70,7 +70,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = https
         self.REMEMBER_COOKIE_SECURE = https
         self.PREFERRED_URL_SCHEME = "https" if https else "http"
-        self.SERVER_NAME = os.environ.get("PORTAL_SERVER_NAME") or None
+        # Links in email sent outside a web request (flask commands) start with this.
+        self.PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+        self.PORTAL_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
         self.MAIL_DEFAULT_SENDER = os.environ.get("PORTAL_MAIL_SENDER", "tietosuoja@esimerkki.example")
         self.SECURITY_EMAIL_SENDER = self.MAIL_DEFAULT_SENDER

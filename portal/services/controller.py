@@ -30,6 +30,11 @@ def _clean(values: dict) -> dict:
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     cleaned = dict(values)
+    for key, value in cleaned.items():
+        if key not in {"statement_date", "retention_years"} and not isinstance(value, str):
+            raise SettingsError(f"{key}: must be text")
+        if isinstance(value, str):
+            cleaned[key] = value.strip()
     if cleaned.get("business_id"):
         try:
             cleaned["business_id"] = ytunnus.validate(cleaned["business_id"])
