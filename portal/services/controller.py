@@ -37,7 +37,7 @@ def _clean(values: dict) -> dict:
             cleaned[key] = value.strip()
     if cleaned.get("business_id"):
         try:
-            cleaned["business_id"] = ytunnus.validate(cleaned["business_id"])
+            cleaned["business_id"] = ytunnus.format(ytunnus.validate(cleaned["business_id"]))
         except Exception as exc:  # stdnum raises several ValidationError subclasses
             raise SettingsError(f"business_id: not a valid Y-tunnus ({exc})") from exc
     for key in ("privacy_email", "contact_email"):
