@@ -12,7 +12,7 @@ import flask_wtf.i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, to_user_timezone
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -42,8 +42,13 @@ def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "short")
+        value = to_user_timezone(value).date()
     return format_date(value, "short")
+
+
+def short_datetime(value: datetime | None) -> str:
+    """A date and time in the locale's short format, in the portal's time zone."""
+    return format_datetime(value, "short") if value else ""
 
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,7 @@ def ensure_compiled(directory: str) -> None:
             fd, tmp = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")
             with os.fdopen(fd, "wb") as out:
                 write_mo(out, catalog)
+            os.chmod(tmp, 0o644)
             os.replace(tmp, mo_path)
         except OSError as exc:
             log.warning("cannot compile %s: %s", po_path, exc)
@@ -79,4 +85,5 @@ def register(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.globals["languages"] = {"fi": "suomi", "en": "English"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.models import MARKETING_CHANNELS, Customer
@@ -123,6 +124,8 @@ def field_values(customer: Customer, category: Category) -> list[ShownField]:
         value = getattr(customer, field.name)
         if field.name == "language":
             value = LANGUAGE_LABELS.get(value, value)
+        elif field.name == "country" and value:
+            value = get_locale().territories.get(value, value)
         shown.append(ShownField(field.label, value))
     return shown
 
