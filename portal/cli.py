@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_security import hash_password
 from sqlalchemy import func, select
 
@@ -29,6 +29,7 @@ translate_cli = AppGroup("translate", help="Extract, update and compile the tran
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load the fictional Esimerkki Oy register and print the demo log-ins."""
     from portal.demo import DemoRefused, load_demo
@@ -68,6 +69,7 @@ def controller_show():
 
 
 @click.command("create-staff")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer")
 @click.password_option()
@@ -92,6 +94,7 @@ def create_staff(email: str, role: str, password: str):
 
 
 @click.command("invite")
+@with_appcontext
 @click.argument("email")
 def invite(email: str):
     """Email an invitation link to the register entry with this address."""

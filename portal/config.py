@@ -128,6 +128,7 @@ class Config:
     SECURITY_PASSWORD_HASH = "argon2"  # noqa: S105 - a scheme name
     SECURITY_PASSWORD_LENGTH_MIN = 12
     SECURITY_PASSWORD_CHECK_BREACHED = False
+    SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}  # no DNS look-ups
     SECURITY_RETURN_GENERIC_RESPONSES = True
     SECURITY_REGISTERABLE = False
     SECURITY_CONFIRMABLE = False

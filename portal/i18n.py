@@ -11,7 +11,7 @@ from pathlib import Path
 import flask_wtf.i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, to_user_timezone
 from flask_login import current_user
 
@@ -20,6 +20,8 @@ from portal.extensions import babel
 
 def select_locale() -> str:
     """The user's saved preference, else the switch's choice, else Accept-Language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["PORTAL_LANGUAGES"]
     user = current_user if current_user else None
     if user is not None and user.is_authenticated and user.locale in languages:

@@ -125,6 +125,7 @@ def upgrade():
     sa.Column('tf_primary_method', sa.String(length=64), nullable=True),
     sa.Column('tf_totp_secret', sa.String(length=255), nullable=True),
     sa.Column('tf_phone_number', sa.String(length=128), nullable=True),
+    sa.Column('tf_totp_last_counter', sa.Integer(), nullable=True),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('confidentiality_signed_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("locale IN ('fi', 'en')", name=op.f('ck_account_locale')),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, session
 from flask_login import user_logged_in, user_logged_out
-from flask_security import LoginForm, MailUtil, SQLAlchemyUserDatastore
+from flask_security import LoginForm, MailUtil, Security, SQLAlchemyUserDatastore, Totp
 from flask_security.signals import password_changed, password_reset, tf_profile_changed, user_failed_authn
 
-from portal.extensions import db, limiter, security
+from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.services import sessions
 from portal.services.audit import record_audit
@@ -23,6 +23,19 @@ class PortalMailUtil(MailUtil):
         """Queue the rendered message and commit it."""
         queue_raw(db.session, recipient=str(recipient), subject=str(subject), body_text=body or "",
                   body_html=html, kind=f"security_{template}")
+        db.session.commit()
+
+
+class PortalTotp(Totp):
+    """Remember the last accepted time step, so a one-time code works only once."""
+
+    def get_last_counter(self, user):
+        """The time step of the user's last accepted code."""
+        return user.tf_totp_last_counter
+
+    def set_last_counter(self, user, tmatch):
+        """Store the accepted code's time step."""
+        user.tf_totp_last_counter = tmatch.counter
         db.session.commit()
 
 
@@ -106,8 +119,8 @@ def register_security(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     app.config.setdefault("SECURITY_API_ENABLED_METHODS", ["session"])
     app.config["SECURITY_I18N_DIRNAME"] = ["builtin", app.config["BABEL_TRANSLATION_DIRECTORIES"]]
-    security.init_app(app, datastore, login_form=PortalLoginForm, mail_util_cls=PortalMailUtil,
-                      register_blueprint=True)
+    security = Security(login_form=PortalLoginForm, mail_util_cls=PortalMailUtil, totp_cls=PortalTotp)
+    security.init_app(app, datastore, register_blueprint=True)
     app.login_manager.user_loader(_load_user(app.login_manager._user_callback))
     user_logged_in.connect(_on_login, app)
     user_logged_out.connect(_on_logout, app)

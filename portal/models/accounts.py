@@ -48,6 +48,7 @@ class User(db.Model, UserMixin):
     tf_primary_method: Mapped[str | None] = mapped_column(String(64))
     tf_totp_secret: Mapped[str | None] = mapped_column(String(255))
     tf_phone_number: Mapped[str | None] = mapped_column(String(128))
+    tf_totp_last_counter: Mapped[int | None] = mapped_column()
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer.id", ondelete="SET NULL"), unique=True
     )
@@ -63,6 +64,16 @@ class User(db.Model, UserMixin):
     def is_staff(self) -> bool:
         """True for reviewers and admins."""
         return self.has_role("reviewer") or self.has_role("admin")
+
+    def check_tf_required(self, tf_setup_methods, tf_fresh):
+        """Staff always need the second step; customers when they have set it up."""
+        if self.is_staff:
+            return True, tf_setup_methods
+        return super().check_tf_required(tf_setup_methods, tf_fresh)
+
+    def check_tf_required_setup(self) -> bool:
+        """Tell the set-up page that staff may not turn two-step verification off."""
+        return self.is_staff or super().check_tf_required_setup()
 
 
 class UserSession(db.Model):

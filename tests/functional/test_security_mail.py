@@ -1,0 +1,64 @@
+"""Flask-Security's own emails (password notices, reset links) go through the outbox like all mail."""
+
+from sqlalchemy import select
+
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+from portal.models import OutboxMessage
+from tests.conftest import AuthActions, csrf_token
+from tests.functional.helpers import MAIJA, closed_port, sent_mail
+
+NEW_PASSWORD = "Uusi-pitka-salasana-2026"
+
+
+def _outbox(app) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboxMessage.recipient, OutboxMessage.kind, OutboxMessage.status)).all()
+        db.session.remove()
+    return [tuple(row) for row in rows]
+
+
+def _change_password(client):
+    token = csrf_token(client, "/account/password")
+    return client.post("/account/password", data={
+        "password": DEMO_PASSWORD, "new_password": NEW_PASSWORD,
+        "new_password_confirm": NEW_PASSWORD, "csrf_token": token})
+
+
+def test_password_change_notice_is_mailed(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    _change_password(client)
+    assert [m.to for m in sent_mail(app)] == [[MAIJA]]
+
+
+def test_password_change_notice_goes_through_the_outbox(app, client, auth, demo):
+    """Written to the outbox first, so a mail server outage neither loses it nor breaks the page."""
+    auth.login(MAIJA, DEMO_PASSWORD)
+    _change_password(client)
+    [(recipient, kind, status)] = _outbox(app)
+    assert (recipient, status) == (MAIJA, "sent")
+    assert kind.startswith("security_")
+
+
+def test_reset_mail_goes_through_the_outbox(app, client, demo):
+    token = csrf_token(client, "/reset")
+    client.post("/reset", data={"email": MAIJA, "csrf_token": token})
+    [(recipient, kind, status)] = _outbox(app)
+    assert (recipient, status) == (MAIJA, "sent")
+    assert kind.startswith("security_")
+
+
+def test_password_change_works_while_the_mail_server_is_down(app_config, request):
+    """The notice waits in the outbox; the customer still gets their new password."""
+    app_config.MAIL_BACKEND = "smtp"
+    app_config.MAIL_SERVER = "127.0.0.1"
+    app_config.MAIL_PORT = closed_port()
+    app_config.MAIL_TIMEOUT = 2
+    app = request.getfixturevalue("app")
+    request.getfixturevalue("demo")
+    client = app.test_client()
+    AuthActions(client).login(MAIJA, DEMO_PASSWORD)
+    response = _change_password(client)
+    assert response.status_code == 302
+    assert [(r, s) for r, _, s in _outbox(app)] == [(MAIJA, "pending")]

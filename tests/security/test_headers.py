@@ -1,0 +1,97 @@
+"""Security headers on every page, cookie flags, HTTPS mode, and no caching of personal pages."""
+
+import pytest
+
+from portal.demo import DEMO_PASSWORD
+from tests.conftest import CSRF_RE
+from tests.functional.helpers import MAIJA
+
+PAGES = ["/", "/privacy", "/login", "/get-access", "/reset", "/account", "/no-such-page", "/healthz"]
+
+
+def _csp(response) -> dict[str, str]:
+    policy = response.headers.get("Content-Security-Policy", "")
+    directives = (part.strip().split(None, 1) for part in policy.split(";") if part.strip())
+    return {d[0]: d[1] if len(d) > 1 else "" for d in directives}
+
+
+@pytest.fixture
+def logged_in(client, auth, demo):
+    """A client logged in as Maija."""
+    auth.login(MAIJA, DEMO_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def https_client(app_config, request):
+    """A client of an app configured for HTTPS, as in production."""
+    app_config.PORTAL_HTTPS = True
+    app_config.SESSION_COOKIE_SECURE = True
+    app_config.REMEMBER_COOKIE_SECURE = True
+    app_config.PREFERRED_URL_SCHEME = "https"
+    app = request.getfixturevalue("app")
+    request.getfixturevalue("demo")
+    return app.test_client()
+
+
+def _https(client, method: str, path: str, **kwargs):
+    return client.open(path, method=method, base_url="https://localhost", **kwargs)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_content_security_policy(logged_in, path):
+    csp = _csp(logged_in.get(path))
+    assert csp.get("default-src") == "'self'"
+    assert csp.get("frame-ancestors") == "'none'"
+    assert csp.get("base-uri") == "'none'"
+    assert "'unsafe-inline'" not in " ".join(csp.values())
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_other_security_headers(logged_in, path):
+    headers = logged_in.get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_httponly_and_lax(client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    cookie = client.get_cookie("portal_session")
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+
+
+def test_session_cookie_is_secure_over_https(https_client):
+    form = _https(https_client, "GET", "/login").get_data(as_text=True)
+    token = CSRF_RE.search(form).group(1)
+    response = _https(https_client, "POST", "/login", headers={"Referer": "https://localhost/login"},
+                      data={"email": MAIJA, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    cookie = https_client.get_cookie("portal_session")
+    assert cookie is not None
+    assert cookie.secure and cookie.http_only
+
+
+def test_https_mode_sends_hsts(https_client):
+    response = _https(https_client, "GET", "/")
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_https_mode_redirects_plain_http(https_client):
+    response = https_client.get("/privacy", base_url="http://localhost")
+    assert response.status_code in (301, 302)
+    assert response.headers["Location"].startswith("https://")
+
+
+def test_my_data_is_not_cached(logged_in):
+    response = logged_in.get("/account")
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_login_page_keeps_no_copy_of_a_failed_attempt(client, auth, demo):
+    """The page echoing the typed address is not stored by the browser or a proxy."""
+    response = auth.login(MAIJA, "Vaara-salasana-123")
+    assert "no-store" in response.headers.get("Cache-Control", "")

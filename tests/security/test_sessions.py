@@ -1,0 +1,138 @@
+"""Sessions really end: log-out, password change, idle timeout; a forged cookie is just logged out."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+from portal.models import User, UserSession
+from portal.models.types import utcnow
+from tests.conftest import AuthActions, csrf_token
+from tests.functional.helpers import MAIJA, audit_actions, page
+
+NEW_PASSWORD = "Uusi-pitka-salasana-2026"
+
+
+def _logged_in_client(app):
+    """A second browser, logged in as Maija."""
+    other = app.test_client()
+    AuthActions(other).login(MAIJA, DEMO_PASSWORD)
+    assert other.get("/account").status_code == 200
+    return other
+
+
+def _is_sent_to_login(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_captured_cookie_is_useless_after_logout(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    stolen = client.get_cookie("portal_session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("portal_session", stolen)
+    assert _is_sent_to_login(thief.get("/account"))
+
+
+def test_logout_is_audited_and_revokes_the_record(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    auth.logout()
+    with app.app_context():
+        record = db.session.execute(select(UserSession)).scalar_one()
+        assert record.revoked_reason == "logout"
+        db.session.remove()
+    assert _is_sent_to_login(client.get("/account"))
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, auth, demo):
+    other = _logged_in_client(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    token = csrf_token(client, "/account/password")
+    response = client.post("/account/password", data={
+        "password": DEMO_PASSWORD, "new_password": NEW_PASSWORD,
+        "new_password_confirm": NEW_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+    assert _is_sent_to_login(other.get("/account"))
+    assert AuthActions(app.test_client()).login(MAIJA, DEMO_PASSWORD).status_code == 200
+    assert AuthActions(app.test_client()).login(MAIJA, NEW_PASSWORD).status_code == 302
+
+
+def test_password_change_is_audited(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    token = csrf_token(client, "/account/password")
+    client.post("/account/password", data={
+        "password": DEMO_PASSWORD, "new_password": NEW_PASSWORD,
+        "new_password_confirm": NEW_PASSWORD, "csrf_token": token})
+    assert audit_actions(app)[-1] == "password_changed"
+
+
+def test_password_change_with_wrong_current_password_changes_nothing(app, client, auth, demo):
+    other = _logged_in_client(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    token = csrf_token(client, "/account/password")
+    response = client.post("/account/password", data={
+        "password": "Vaara-salasana-123", "new_password": NEW_PASSWORD,
+        "new_password_confirm": NEW_PASSWORD, "csrf_token": token})
+    assert response.status_code == 200
+    assert other.get("/account").status_code == 200
+    assert AuthActions(app.test_client()).login(MAIJA, DEMO_PASSWORD).status_code == 302
+
+
+def test_idle_session_ends(app, client, auth, demo):
+    app.config["PORTAL_IDLE_TIMEOUT"] = timedelta(minutes=5)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=6)))
+        db.session.commit()
+        db.session.remove()
+    assert _is_sent_to_login(client.get("/account"))
+    with app.app_context():
+        assert db.session.execute(select(UserSession.revoked_reason)).scalar_one() == "idle"
+        db.session.remove()
+
+
+def test_active_session_within_idle_limit_survives(app, client, auth, demo):
+    app.config["PORTAL_IDLE_TIMEOUT"] = timedelta(minutes=5)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=4)))
+        db.session.commit()
+        db.session.remove()
+    assert client.get("/account").status_code == 200
+
+
+def test_tampered_cookie_is_treated_as_logged_out(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    value = client.get_cookie("portal_session").value
+    client.set_cookie("portal_session", value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB"))
+    assert _is_sent_to_login(client.get("/account"))
+    front = client.get("/")
+    assert front.status_code == 200
+    assert "/login" in page(front)
+
+
+def test_garbage_cookie_gives_no_server_error(client, demo):
+    client.set_cookie("portal_session", "not-a-session-at-all")
+    assert client.get("/").status_code == 200
+    assert _is_sent_to_login(client.get("/account"))
+
+
+def test_session_ends_after_its_absolute_lifetime_even_when_active(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    with app.app_context():
+        db.session.execute(update(UserSession).values(created_at=utcnow() - lifetime - timedelta(minutes=1)))
+        db.session.commit()
+        db.session.remove()
+    assert _is_sent_to_login(client.get("/account"))
+
+
+def test_deactivated_account_loses_its_session(app, client, auth, demo):
+    auth.login(MAIJA, DEMO_PASSWORD)
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == MAIJA).values(active=False))
+        db.session.commit()
+        db.session.remove()
+    assert _is_sent_to_login(client.get("/account"))
