@@ -68,6 +68,8 @@ class Config:
         https = _env_bool("PORTAL_HTTPS", True)
         self.PORTAL_HTTPS = https
         self.SESSION_COOKIE_SECURE = https
+        # The __Host- prefix makes browsers refuse the cookie unless it is Secure and host-only.
+        self.SESSION_COOKIE_NAME = "__Host-portal_session" if https else "portal_session"
         self.REMEMBER_COOKIE_SECURE = https
         self.PREFERRED_URL_SCHEME = "https" if https else "http"
         # Links in email sent outside a web request (flask commands) start with this.
@@ -95,14 +97,14 @@ class Config:
     # Sessions: the cookie only carries a reference to a server-side record.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_NAME = "portal_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     PORTAL_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "30")))
     PORTAL_SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters keeps personal data out of logged database errors.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     # Languages
@@ -180,6 +182,7 @@ class TestConfig(Config):
         super().__init__()
         self.PORTAL_HTTPS = False
         self.SESSION_COOKIE_SECURE = False
+        self.SESSION_COOKIE_NAME = "portal_session"
         self.REMEMBER_COOKIE_SECURE = False
         self.PREFERRED_URL_SCHEME = "http"
         if not os.environ.get("PORTAL_MAIL_SERVER"):

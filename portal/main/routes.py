@@ -6,7 +6,7 @@ from flask import current_app, jsonify, render_template
 from flask_babel import get_locale
 from sqlalchemy import text
 
-from portal.extensions import db
+from portal.extensions import db, talisman
 from portal.main import bp
 from portal.services.controller import get_settings
 from portal.services.register import statement_sections
@@ -34,6 +34,7 @@ def privacy():
 
 
 @bp.route("/healthz")
+@talisman(force_https=False)
 def healthz():
     """Liveness and database check for load balancers."""
     try:

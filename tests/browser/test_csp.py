@@ -50,5 +50,11 @@ def test_no_csp_violations_on_public_and_personal_pages(new_context):
     expect(page.get_by_role("heading", level=1)).to_have_text("Omat tiedot")
     page.goto("/account")
     expect(page.locator("#marketing")).to_be_visible()
+    page.goto("/account/two-step")
+    page.locator("input[value=authenticator]").check()
+    page.locator("form[name=two_factor_setup_form] [type=submit]").first.click()
+    expect(page.locator("img[src^='data:image/svg+xml']")).to_be_visible()
+    page.goto("/account/password")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     violations = [m for m in messages if CSP_WORDS in m]
     assert not violations, violations

@@ -2,6 +2,7 @@
 
 import pytest
 
+from portal.config import Config
 from portal.demo import DEMO_PASSWORD
 from tests.conftest import CSRF_RE
 from tests.functional.helpers import MAIJA
@@ -23,12 +24,15 @@ def logged_in(client, auth, demo):
 
 
 @pytest.fixture
-def https_client(app_config, request):
-    """A client of an app configured for HTTPS, as in production."""
-    app_config.PORTAL_HTTPS = True
-    app_config.SESSION_COOKIE_SECURE = True
-    app_config.REMEMBER_COOKIE_SECURE = True
-    app_config.PREFERRED_URL_SCHEME = "https"
+def https_client(app_config, request, monkeypatch):
+    """A client of an app with the production defaults for HTTPS and cookies."""
+    for name in ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "TOTP_SECRET"):
+        monkeypatch.setenv(name, f"production-like-{name.lower()}-0123456789")
+    monkeypatch.delenv("PORTAL_HTTPS", raising=False)
+    production = Config()
+    for name in ("PORTAL_HTTPS", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_NAME",
+                 "REMEMBER_COOKIE_SECURE", "PREFERRED_URL_SCHEME"):
+        setattr(app_config, name, getattr(production, name))
     app = request.getfixturevalue("app")
     request.getfixturevalue("demo")
     return app.test_client()
@@ -68,9 +72,10 @@ def test_session_cookie_is_secure_over_https(https_client):
     response = _https(https_client, "POST", "/login", headers={"Referer": "https://localhost/login"},
                       data={"email": MAIJA, "password": DEMO_PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    cookie = https_client.get_cookie("portal_session")
+    cookie = https_client.get_cookie("__Host-portal_session")
     assert cookie is not None
     assert cookie.secure and cookie.http_only
+    assert cookie.path == "/" and cookie.origin_only  # host-only: no Domain attribute
 
 
 def test_https_mode_sends_hsts(https_client):
