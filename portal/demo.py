@@ -87,6 +87,8 @@ CONTROLLER = {
                   "markkinointievästeitä ei käytetä.",
     "cookies_en": "The portal uses a single essential cookie that keeps you logged in and "
                   "remembers your language. No analytics or marketing cookies are used.",
+    "profiling_fi": "Tietojasi ei käytetä automaattiseen päätöksentekoon eikä profilointiin.",
+    "profiling_en": "Your data is not used for automated decision-making or profiling.",
 }
 
 

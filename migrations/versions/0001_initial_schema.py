@@ -50,6 +50,8 @@ def upgrade():
     sa.Column('security_en', sa.Text(), nullable=False),
     sa.Column('cookies_fi', sa.Text(), nullable=False),
     sa.Column('cookies_en', sa.Text(), nullable=False),
+    sa.Column('profiling_fi', sa.Text(), nullable=False),
+    sa.Column('profiling_en', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('id = 1', name=op.f('ck_controller_settings_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_controller_settings'))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import auth_required
 
 from portal.account import bp
+from portal.account.forms import EndSessionsForm
+from portal.auth.security import SESSION_KEY
 from portal.extensions import db
-from portal.services import register
+from portal.services import register, sessions
 from portal.services.controller import get_settings
 
 
@@ -26,6 +29,7 @@ def my_data():
     customer = current_user.customer
     settings = get_settings(db.session)
     years = settings.retention_years if settings else current_app.config["PORTAL_RETENTION_YEARS"]
+    cfg = current_app.config
     return render_template(
         "account/my_data.html",
         customer=customer,
@@ -34,4 +38,19 @@ def my_data():
         retention_years=years,
         retention_until=customer.retention_until(years),
         prohibited=customer.prohibited_channels(),
+        live_sessions=sessions.live_sessions(
+            db.session, current_user.id, session.get(SESSION_KEY),
+            idle=cfg["PORTAL_IDLE_TIMEOUT"], absolute=cfg["PERMANENT_SESSION_LIFETIME"]),
+        end_sessions_form=EndSessionsForm(),
     )
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+def end_other_sessions():
+    """Log out on every device but this one."""
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    sessions.end_other_sessions(db.session, current_user, session.get(SESSION_KEY))
+    flash(_("You have been logged out on all other devices."), "success")
+    return redirect(url_for("account.my_data", _anchor="account"))

@@ -47,6 +47,8 @@ def safe_next(target: str | None) -> str:
 @limiter.limit(lambda: current_app.config["PORTAL_GET_ACCESS_LIMIT"], methods=["POST"])
 def get_access():
     """Ask for an invitation; the answer is the same whether or not the address is known."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.my_data" if current_user.customer else "main.index"))
     form = GetAccessForm()
     if form.validate_on_submit():
         invitations.request_access(db.session, signer(), form.email.data)

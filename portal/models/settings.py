@@ -21,6 +21,7 @@ BILINGUAL_FIELDS = (
     "retention",
     "security",
     "cookies",
+    "profiling",
 )
 PLAIN_FIELDS = (
     "name",
@@ -73,6 +74,8 @@ class ControllerSettings(db.Model):
     security_en: Mapped[str] = mapped_column(Text, default="")
     cookies_fi: Mapped[str] = mapped_column(Text, default="")
     cookies_en: Mapped[str] = mapped_column(Text, default="")
+    profiling_fi: Mapped[str] = mapped_column(Text, default="")
+    profiling_en: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def text(self, field: str, locale: str) -> str:

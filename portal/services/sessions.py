@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.models import UserSession
 from portal.models.types import utcnow
+from portal.services.audit import record_audit
 
 
 def _hash(key: str) -> str:
@@ -77,3 +79,37 @@ def revoke_user_sessions(
     if keep_key:
         query = query.where(UserSession.key_hash != _hash(keep_key))
     session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason))
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A live session as shown to its owner."""
+
+    started_at: datetime
+    last_seen_at: datetime
+    is_current: bool
+
+
+def live_sessions(
+    session: Session, user_id: int, current_key: str | None, *, idle: timedelta, absolute: timedelta
+) -> list[SessionRow]:
+    """The user's sessions that still work, newest first."""
+    now = utcnow()
+    records = session.execute(
+        select(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+    ).scalars()
+    current = _hash(current_key) if current_key else None
+    return [
+        SessionRow(r.created_at, r.last_seen_at, r.key_hash == current)
+        for r in records
+        if now - r.last_seen_at <= idle and now - r.created_at <= absolute
+    ]
+
+
+def end_other_sessions(session: Session, user, current_key: str | None) -> None:
+    """Log the user out everywhere else; audited and committed."""
+    revoke_user_sessions(session, user.id, "ended_by_user", keep_key=current_key)
+    record_audit(session, "other_sessions_ended", actor=user, customer_id=user.customer_id)
+    session.commit()

@@ -42,7 +42,7 @@ def test_my_data_fits_a_phone_with_navigation_and_language_switch(new_context, e
     nav = page.get_by_role("navigation", name=words["nav"])
     expect(nav.get_by_role("link", name=words["privacy"], exact=True)).to_be_in_viewport()
     expect(nav.get_by_role("link", name=heading, exact=True)).to_be_in_viewport()
-    expect(nav.get_by_role("button", name=words["log_out"])).to_be_in_viewport()
+    expect(nav.get_by_role("button", name=words["log_out"], exact=True)).to_be_in_viewport()
     switch = page.get_by_role("group", name=words["switch"])
     for language in ("suomi", "English"):
         expect(switch.get_by_role("button", name=language, exact=True)).to_be_in_viewport()

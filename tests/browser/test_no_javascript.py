@@ -23,5 +23,5 @@ def test_login_and_language_switch_work_with_javascript_off(new_context):
     switch_language(page, "English")
     assert path_of(page) == "/account"
     expect(page.get_by_role("heading", level=1)).to_have_text("My data")
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page.get_by_role("navigation").get_by_role("link", name="Log in")).to_be_visible()

@@ -35,7 +35,7 @@ def test_finnish_tour_of_my_data_then_logout_kills_the_cookie(page, new_context)
 
     stolen = [c for c in page.context.cookies() if c["name"] == "portal_session"]
     assert stolen, "no session cookie after log-in"
-    page.get_by_role("button", name="Kirjaudu ulos").click()
+    page.get_by_role("button", name="Kirjaudu ulos", exact=True).click()
     expect(page.get_by_role("navigation").get_by_role("link", name="Kirjaudu sisään")).to_be_visible()
 
     thief = new_context().new_page()

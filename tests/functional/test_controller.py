@@ -9,13 +9,14 @@ from tests.functional.helpers import assert_finnish, page, switch_language, with
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "controller.toml"
 SECTIONS = ["controller", "purposes", "content", "sources", "disclosures", "transfers", "retention",
-            "security", "cookies", "rights", "complaint"]
+            "security", "cookies", "profiling", "rights", "complaint"]
 ENGLISH_HEADINGS = [
     "1. Controller", "2. Purposes and legal basis of processing", "3. Data content of the register",
     "4. Regular data sources", "5. Regular disclosures of data", "6. Transfers outside the EU/EEA",
     "7. Retention period", "8. How the register is protected", "9. Cookies",
-    "10. Your rights and how to use them",
-    "11. Right to lodge a complaint with the supervisory authority",
+    "10. Automated decision-making and profiling",
+    "11. Your rights and how to use them",
+    "12. Right to lodge a complaint with the supervisory authority",
 ]
 VALID = """
 name = "Testikaluste Oy"

@@ -212,3 +212,10 @@ def test_asking_works_while_the_mail_server_is_down(app_config, request):
         row = db.session.execute(select(OutboxMessage)).scalar_one()
         assert (row.recipient, row.status, row.attempts) == (ANNA, "pending", 1)
         db.session.remove()
+
+
+def test_get_access_sends_a_logged_in_customer_to_their_data(client, auth, demo):
+    auth.login("maija.meikalainen@esimerkki.example", "Esimerkki-demo-2026")
+    response = client.get("/get-access")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account")

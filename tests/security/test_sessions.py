@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import User, UserSession
 from portal.models.types import utcnow
 from tests.conftest import AuthActions, csrf_token
-from tests.functional.helpers import MAIJA, audit_actions, page
+from tests.functional.helpers import MAIJA, audit_actions, page, translated
 
 NEW_PASSWORD = "Uusi-pitka-salasana-2026"
 
@@ -136,3 +136,35 @@ def test_deactivated_account_loses_its_session(app, client, auth, demo):
         db.session.commit()
         db.session.remove()
     assert _is_sent_to_login(client.get("/account"))
+
+
+def test_my_data_lists_where_i_am_logged_in(app, client, auth, demo):
+    _logged_in_client(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    shown = page(client.get("/account"))
+    assert shown.count(translated(app, "Logged in %(started)s, last active %(seen)s",
+                                   started="", seen="").split(",")[0]) == 2
+    assert shown.count(f"({translated(app, 'this device')})") == 1
+    assert translated(app, "Log out on other devices") in shown
+
+
+def test_log_out_on_other_devices_keeps_only_this_one(app, client, auth, demo):
+    other = _logged_in_client(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    token = csrf_token(client, "/account")
+    response = client.post("/account/sessions/end-others", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert _is_sent_to_login(other.get("/account"))
+    shown = page(client.get("/account"))
+    assert translated(app, "You have been logged out on all other devices.") in shown
+    assert shown.count(translated(app, "Logged in %(started)s, last active %(seen)s",
+                                   started="", seen="").split(",")[0]) == 1
+    assert translated(app, "Log out on other devices") not in shown
+    assert audit_actions(app)[-1] == "other_sessions_ended"
+
+
+def test_ending_other_sessions_needs_the_csrf_token(app, client, auth, demo):
+    other = _logged_in_client(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    assert client.post("/account/sessions/end-others").status_code == 400
+    assert other.get("/account").status_code == 200
