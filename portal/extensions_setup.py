@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_login import current_user
 
 from portal.extensions import csrf, db, limiter, mail, migrate, talisman
+from portal.services.outbox import send_pending
 
 
 def _csp() -> dict[str, str]:
@@ -50,8 +52,6 @@ def register_extensions(app: Flask) -> None:
 
 def _no_store_for_personal_pages(response):
     """Keep personal pages out of browser and proxy caches."""
-    from flask_login import current_user
-
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
@@ -60,10 +60,6 @@ def _no_store_for_personal_pages(response):
 
 def _drain_outbox(response):
     """Send mail queued during this request right away; `flask outbox send` retries the rest."""
-    from flask import current_app
-
-    from portal.services.outbox import send_pending
-
     cfg = current_app.config
     if db.session.info.pop("outbox_dirty", False) and cfg["PORTAL_OUTBOX_SEND_IMMEDIATELY"]:
         send_pending(db.session, sender=cfg["MAIL_DEFAULT_SENDER"],

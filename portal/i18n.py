@@ -23,9 +23,8 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["PORTAL_LANGUAGES"]
-    user = current_user if current_user else None
-    if user is not None and user.is_authenticated and user.locale in languages:
-        return user.locale
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from portal.extensions import db, talisman
 from portal.main import bp
 from portal.services.controller import get_settings
-from portal.services.register import statement_sections
+from portal.services.register import DATA_CATEGORIES
 
 
 @bp.route("/")
@@ -27,7 +27,7 @@ def privacy():
         "main/privacy.html",
         settings=settings,
         locale=locale,
-        sections=statement_sections(),
+        sections=DATA_CATEGORIES,
         retention_years=settings.retention_years if settings else
         current_app.config["PORTAL_RETENTION_YEARS"],
     )

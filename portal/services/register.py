@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from portal.models import MARKETING_CHANNELS, Customer
+from portal.models import Customer
 
 
 @dataclass(frozen=True)
@@ -57,15 +57,6 @@ DATA_CATEGORIES: tuple[Category, ...] = (
     )),
 )
 
-HISTORY_CATEGORIES = (
-    ("orders", _l("Orders")),
-    ("quotes", _l("Quotes")),
-    ("invoices", _l("Invoices and their status")),
-    ("sources", _l("Where your data came from")),
-    ("disclosures", _l("To whom your data has been disclosed")),
-    ("prohibitions", _l("Your marketing prohibitions")),
-)
-
 MARKETING_LABELS = {
     "direct_advertising": _l("Direct advertising"),
     "distance_selling": _l("Distance selling"),
@@ -73,7 +64,6 @@ MARKETING_LABELS = {
     "market_research": _l("Market and opinion research"),
     "catalogues": _l("Publication in catalogues and on mailing labels"),
 }
-assert set(MARKETING_LABELS) == set(MARKETING_CHANNELS)
 
 SOURCE_LABELS = {
     "registration": _l("Your own registration"),
@@ -128,8 +118,3 @@ def field_values(customer: Customer, category: Category) -> list[ShownField]:
             value = get_locale().territories.get(value, value)
         shown.append(ShownField(field.label, value))
     return shown
-
-
-def statement_sections() -> tuple[Category, ...]:
-    """The data content of the register, for the privacy statement."""
-    return DATA_CATEGORIES

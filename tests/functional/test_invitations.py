@@ -15,7 +15,6 @@ from tests.functional.helpers import (
     MATTI,
     assert_finnish,
     audit_actions,
-    closed_port,
     link_in,
     page,
     sent_mail,
@@ -197,14 +196,9 @@ def test_active_customer_asking_again_gets_already_have_an_account_mail(app, eng
     assert link_in(message, "/login") == "/login"
 
 
-def test_asking_works_while_the_mail_server_is_down(app_config, request):
+def test_asking_works_while_the_mail_server_is_down(mail_down_app):
     """The page answers as usual; the invitation waits in the outbox for `flask outbox send`."""
-    app_config.MAIL_BACKEND = "smtp"
-    app_config.MAIL_SERVER = "127.0.0.1"
-    app_config.MAIL_PORT = closed_port()
-    app_config.MAIL_TIMEOUT = 2
-    app = request.getfixturevalue("app")
-    request.getfixturevalue("demo")
+    app = mail_down_app
     client = app.test_client()
     response = _ask(client, ANNA)
     assert response.status_code == 200

@@ -6,7 +6,7 @@ from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import OutboxMessage
 from tests.conftest import AuthActions, csrf_token
-from tests.functional.helpers import MAIJA, closed_port, sent_mail
+from tests.functional.helpers import MAIJA, sent_mail
 
 NEW_PASSWORD = "Uusi-pitka-salasana-2026"
 
@@ -49,14 +49,9 @@ def test_reset_mail_goes_through_the_outbox(app, client, demo):
     assert kind.startswith("security_")
 
 
-def test_password_change_works_while_the_mail_server_is_down(app_config, request):
+def test_password_change_works_while_the_mail_server_is_down(mail_down_app):
     """The notice waits in the outbox; the customer still gets their new password."""
-    app_config.MAIL_BACKEND = "smtp"
-    app_config.MAIL_SERVER = "127.0.0.1"
-    app_config.MAIL_PORT = closed_port()
-    app_config.MAIL_TIMEOUT = 2
-    app = request.getfixturevalue("app")
-    request.getfixturevalue("demo")
+    app = mail_down_app
     client = app.test_client()
     AuthActions(client).login(MAIJA, DEMO_PASSWORD)
     response = _change_password(client)
