@@ -18,7 +18,7 @@ run: venv
 	PORTAL_HTTPS=0 $(BIN)/flask --app wsgi db upgrade
 	PORTAL_HTTPS=0 $(BIN)/flask --app wsgi demo
 	@echo "Portal: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	PORTAL_HTTPS=0 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	PORTAL_HTTPS=0 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 system-packages:
 	bash scripts/system-packages.sh
