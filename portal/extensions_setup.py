@@ -59,9 +59,21 @@ def _no_store_for_personal_pages(response):
 
 
 def _drain_outbox(response):
-    """Send mail queued during this request right away; `flask outbox send` retries the rest."""
+    """Send mail queued during this request once the response has gone out.
+
+    Sending after the response keeps SMTP latency out of response times, so the
+    'get access' page takes as long for an unknown address as for a known one.
+    `flask outbox send` retries whatever fails here.
+    """
     cfg = current_app.config
     if db.session.info.pop("outbox_dirty", False) and cfg["PORTAL_OUTBOX_SEND_IMMEDIATELY"]:
-        send_pending(db.session, sender=cfg["MAIL_DEFAULT_SENDER"],
-                     max_attempts=cfg["PORTAL_OUTBOX_MAX_ATTEMPTS"], limit=10)
+        app = current_app._get_current_object()
+
+        def send_after_response():
+            with app.app_context():
+                send_pending(db.session, sender=cfg["MAIL_DEFAULT_SENDER"],
+                             max_attempts=cfg["PORTAL_OUTBOX_MAX_ATTEMPTS"], limit=10)
+                db.session.remove()
+
+        response.call_on_close(send_after_response)
     return response

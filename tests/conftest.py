@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -66,6 +67,14 @@ def app_config(_schema):
     return make_config(_schema)
 
 
+class ServerLikeClient(FlaskClient):
+    """Reads and closes every response, as a WSGI server does, so close callbacks run."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     """A fresh app on an empty, migrated database.
@@ -74,6 +83,7 @@ def app(app_config):
     production, or `g` (and the logged-in user cached in it) would leak between requests.
     """
     application = create_app(app_config)
+    application.test_client_class = ServerLikeClient
     with application.app_context():
         _empty_tables()
         limiter.reset()
