@@ -15,16 +15,3 @@ def flask_cli(app, runner, monkeypatch):
 
     return run
 
-
-@pytest.fixture
-def mail_down_app(app_config, request):
-    """The app with the demo register, sending to an SMTP port where nothing listens."""
-    from tests.functional.helpers import closed_port
-
-    app_config.MAIL_BACKEND = "smtp"
-    app_config.MAIL_SERVER = "127.0.0.1"
-    app_config.MAIL_PORT = closed_port()
-    app_config.MAIL_TIMEOUT = 2
-    app = request.getfixturevalue("app")
-    request.getfixturevalue("demo")
-    return app
