@@ -124,6 +124,7 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     PORTAL_LOGIN_LIMIT = "5 per minute;20 per hour"
+    PORTAL_ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes"
     PORTAL_GET_ACCESS_LIMIT = "5 per minute;30 per hour"
 
     # Flask-Security

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+import hashlib
+
+from flask import Flask, current_app, request, session
 from flask_login import user_logged_in, user_logged_out
 from flask_security import LoginForm, MailUtil, Security, SQLAlchemyUserDatastore, Totp
 from flask_security.signals import password_changed, password_reset, tf_profile_changed, user_failed_authn
@@ -114,6 +116,12 @@ def _count_failures_only(response) -> bool:
     return response.status_code != 302
 
 
+def _account_key() -> str:
+    """Rate-limit key for the account being logged in to (a hash: no address in the store)."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
 def register_security(app: Flask) -> None:
     """Initialise Flask-Security and hook our session, audit and throttling rules in."""
     datastore = SQLAlchemyUserDatastore(db, User, Role)
@@ -134,3 +142,8 @@ def register_security(app: Flask) -> None:
             app.view_functions[endpoint] = limiter.limit(
                 app.config["PORTAL_LOGIN_LIMIT"], methods=["POST"], deduct_when=_count_failures_only
             )(view)
+    # A second limit per account stops guessing one password from many addresses.
+    app.view_functions["security.login"] = limiter.limit(
+        app.config["PORTAL_ACCOUNT_LOGIN_LIMIT"], methods=["POST"], key_func=_account_key,
+        deduct_when=_count_failures_only,
+    )(app.view_functions["security.login"])

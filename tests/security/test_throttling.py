@@ -55,3 +55,14 @@ def test_get_access_requests_are_throttled(app, client, demo):
         statuses.append(client.post("/get-access", data={"email": "x@esimerkki.example",
                                                          "csrf_token": token}).status_code)
     assert statuses == [200] * 5 + [429]
+
+
+def test_guessing_one_account_from_many_addresses_is_throttled(app, client, auth, demo):
+    for n in range(10):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 10}"
+        assert AuthActions(attacker).login(MAIJA, WRONG).status_code == 200
+    yet_another = app.test_client()
+    yet_another.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+    assert AuthActions(yet_another).login(MAIJA, DEMO_PASSWORD).status_code == 429
+    assert auth.login("matti.virtanen@testiyhtio.example", DEMO_PASSWORD).status_code == 302
