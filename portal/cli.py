@@ -150,7 +150,8 @@ def translate_extract():
 def translate_update():
     """Extract, then merge new messages into the catalogues."""
     translate_extract.callback()
-    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "-D", "messages",
+             "--no-fuzzy-matching", "--ignore-obsolete")
 
 
 @translate_cli.command("compile")
