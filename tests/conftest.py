@@ -136,6 +136,16 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
+def post_form(client, path: str, **data):
+    """Post `data` to the form at `path`, with the CSRF token that page hands out."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
+def set_password_form(client, path: str, password: str, confirm: str | None = None):
+    """Fill a 'new password' form (invitation or reset link)."""
+    return post_form(client, path, password=password, password_confirm=confirm or password)
+
+
 class AuthActions:
     """Log in and out through the real forms, CSRF tokens included."""
 

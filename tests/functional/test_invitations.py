@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import OutboxMessage, User
-from tests.conftest import AuthActions, csrf_token
+from tests.conftest import AuthActions, csrf_token, post_form, set_password_form
 from tests.factories import CustomerFactory
 from tests.functional.helpers import (
     ANNA,
@@ -32,8 +32,7 @@ def english(client):
 
 
 def _ask(client, email: str):
-    token = csrf_token(client, "/get-access")
-    return client.post("/get-access", data={"email": email, "csrf_token": token})
+    return post_form(client, "/get-access", email=email)
 
 
 def _invitation_path(app, client) -> str:
@@ -42,10 +41,7 @@ def _invitation_path(app, client) -> str:
     return link_in(sent_mail(app)[-1], "/activate/")
 
 
-def _activate(client, path: str, password: str, confirm: str | None = None):
-    token = csrf_token(client, path)
-    return client.post(path, data={"password": password, "password_confirm": confirm or password,
-                                   "csrf_token": token})
+_activate = set_password_form
 
 
 def _password_of(app, email: str):

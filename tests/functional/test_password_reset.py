@@ -1,7 +1,7 @@
 """Forgotten password: a reset link by email sets a new password and ends the old sessions."""
 
 from portal.demo import DEMO_PASSWORD
-from tests.conftest import AuthActions, csrf_token
+from tests.conftest import AuthActions, post_form, set_password_form
 from tests.functional.helpers import MAIJA, audit_actions, link_in, page, sent_mail, without_tokens
 
 NEW_PASSWORD = "Unohtunut-salasana-uusi-5"
@@ -9,8 +9,7 @@ UNKNOWN = "ei.ketaan@esimerkki.example"
 
 
 def _ask_reset(client, email: str):
-    token = csrf_token(client, "/reset")
-    return client.post("/reset", data={"email": email, "csrf_token": token})
+    return post_form(client, "/reset", email=email)
 
 
 def _reset_path(app, client) -> str:
@@ -18,10 +17,7 @@ def _reset_path(app, client) -> str:
     return link_in(sent_mail(app)[-1], "/reset/")
 
 
-def _set(client, path: str, password: str, confirm: str | None = None):
-    token = csrf_token(client, path)
-    return client.post(path, data={"password": password, "password_confirm": confirm or password,
-                                   "csrf_token": token})
+_set = set_password_form
 
 
 def _anonymised(client, response, email: str) -> str:

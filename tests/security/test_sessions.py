@@ -80,13 +80,18 @@ def test_password_change_with_wrong_current_password_changes_nothing(app, client
     assert AuthActions(app.test_client()).login(MAIJA, DEMO_PASSWORD).status_code == 302
 
 
+def _last_seen_minutes_ago(app, minutes: int) -> None:
+    """Pretend every session was last used `minutes` ago."""
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=minutes)))
+        db.session.commit()
+        db.session.remove()
+
+
 def test_idle_session_ends(app, client, auth, demo):
     app.config["PORTAL_IDLE_TIMEOUT"] = timedelta(minutes=5)
     auth.login(MAIJA, DEMO_PASSWORD)
-    with app.app_context():
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=6)))
-        db.session.commit()
-        db.session.remove()
+    _last_seen_minutes_ago(app, 6)
     assert _is_sent_to_login(client.get("/account"))
     with app.app_context():
         assert db.session.execute(select(UserSession.revoked_reason)).scalar_one() == "idle"
@@ -96,10 +101,7 @@ def test_idle_session_ends(app, client, auth, demo):
 def test_active_session_within_idle_limit_survives(app, client, auth, demo):
     app.config["PORTAL_IDLE_TIMEOUT"] = timedelta(minutes=5)
     auth.login(MAIJA, DEMO_PASSWORD)
-    with app.app_context():
-        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=4)))
-        db.session.commit()
-        db.session.remove()
+    _last_seen_minutes_ago(app, 4)
     assert client.get("/account").status_code == 200
 
 
