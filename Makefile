@@ -15,10 +15,10 @@ venv: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 
 run: venv
-	PORTAL_HTTPS=0 $(BIN)/flask --app wsgi db upgrade
-	PORTAL_HTTPS=0 $(BIN)/flask --app wsgi demo
+	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/flask --app wsgi db upgrade
+	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/flask --app wsgi demo
 	@echo "Portal: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	PORTAL_HTTPS=0 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
+	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 system-packages:
 	bash scripts/system-packages.sh

@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -40,6 +41,7 @@ def instance_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SECURITY_PASSWORD_SALT": secrets.token_urlsafe(32),
         "TOTP_SECRET": secrets.token_urlsafe(32),
+        "PORTAL_AUDIT_KEY": secrets.token_urlsafe(32),
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -47,11 +49,41 @@ def instance_secrets() -> dict[str, str]:
     return values
 
 
-def _secret(name: str, fixed: dict[str, str] | None) -> str:
-    """Return a secret from the environment, else a fixed or instance/ value."""
+class ConfigError(RuntimeError):
+    """The environment lacks something production needs; the message lists what."""
+
+
+SECRET_NAMES = ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "TOTP_SECRET", "PORTAL_AUDIT_KEY")
+
+
+def _secret(name: str, fixed: dict[str, str] | None, production: bool) -> str | None:
+    """Return a secret from the environment, else (outside production) a fixed or instance/ value."""
     if os.environ.get(name):
         return os.environ[name]
-    return (fixed or instance_secrets())[name]
+    if production:
+        return None
+    values = fixed or instance_secrets()
+    if name not in values:  # instance/secrets.json written before this secret existed
+        values = _add_instance_secret(name)
+    return values[name]
+
+
+def _add_instance_secret(name: str) -> dict[str, str]:
+    """Generate one missing development secret into instance/secrets.json."""
+    path = INSTANCE_DIR / "secrets.json"
+    values = json.loads(path.read_text())
+    values[name] = secrets.token_urlsafe(32)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    os.replace(tmp, path)
+    return values
+
+
+def _host_of(url: str) -> str:
+    """The host name of a URL, without port."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 class Config:
@@ -59,11 +91,26 @@ class Config:
 
     _FIXED_SECRETS: dict[str, str] | None = None
 
+    _MODE: str | None = None
+
     def __init__(self) -> None:
         fixed = self._FIXED_SECRETS
-        self.SECRET_KEY = _secret("SECRET_KEY", fixed)
-        self.SECURITY_PASSWORD_SALT = _secret("SECURITY_PASSWORD_SALT", fixed)
-        self.SECURITY_TOTP_SECRETS = {"1": _secret("TOTP_SECRET", fixed)}
+        # production (the default) requires every secret, the public address and a mail
+        # server; development (make run) generates secrets into instance/ and prints mail.
+        self.PORTAL_ENV = self._MODE or os.environ.get("PORTAL_ENV", "production").strip().lower()
+        production = self.PORTAL_ENV == "production"
+        missing: list[str] = []
+        found = {name: _secret(name, fixed, production) for name in SECRET_NAMES}
+        missing += [name for name, value in found.items() if not value]
+        self.SECRET_KEY = found["SECRET_KEY"]
+        self.SECURITY_PASSWORD_SALT = found["SECURITY_PASSWORD_SALT"]
+        self.SECURITY_TOTP_SECRETS = {"1": found["TOTP_SECRET"]}
+        # Keys the audit chain's HMAC; kept outside the database (DESIGN §7).
+        self.PORTAL_AUDIT_KEY = found["PORTAL_AUDIT_KEY"]
+        # `flask audit verify` compares the chain with the heads anchored in this file;
+        # keep it (or copies of the lines it prints) somewhere the database's admins can't write.
+        self.PORTAL_AUDIT_ANCHOR_FILE = os.environ.get(
+            "PORTAL_AUDIT_ANCHOR_FILE", str(INSTANCE_DIR / "audit-anchors.jsonl"))
         self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
         https = _env_bool("PORTAL_HTTPS", True)
         self.PORTAL_HTTPS = https
@@ -72,8 +119,17 @@ class Config:
         self.SESSION_COOKIE_NAME = "__Host-portal_session" if https else "portal_session"
         self.REMEMBER_COOKIE_SECURE = https
         self.PREFERRED_URL_SCHEME = "https" if https else "http"
-        # Links in email sent outside a web request (flask commands) start with this.
-        self.PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+        # Every absolute link (in email above all) starts with this, never with the request's Host.
+        base_url = os.environ.get("PORTAL_BASE_URL", "" if production else "http://127.0.0.1:8000")
+        if not base_url:
+            missing.append("PORTAL_BASE_URL")
+        self.PORTAL_BASE_URL = base_url.rstrip("/")
+        # Requests naming any other Host are refused (400). Extra names: PORTAL_TRUSTED_HOSTS.
+        extra = [h.strip().lower() for h in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",")]
+        hosts = [_host_of(self.PORTAL_BASE_URL), *filter(None, extra)]
+        if not production:
+            hosts += ["127.0.0.1", "localhost"]
+        self.TRUSTED_HOSTS = sorted(set(filter(None, hosts)))
         self.PORTAL_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
         self.MAIL_DEFAULT_SENDER = os.environ.get("PORTAL_MAIL_SENDER", "tietosuoja@esimerkki.example")
@@ -93,6 +149,14 @@ class Config:
             self.MAIL_FILE_PATH = os.environ["PORTAL_MAIL_FILE_PATH"]
         else:
             self.MAIL_BACKEND = "console"
+        # Console and file mail show live links: production must name them explicitly.
+        chosen = os.environ.get("PORTAL_MAIL_BACKEND", "").strip().lower()
+        if production and not mail_server and chosen != self.MAIL_BACKEND:
+            missing.append("PORTAL_MAIL_SERVER (or PORTAL_MAIL_BACKEND=console|file to print or "
+                           "file mail on purpose)")
+        if missing:
+            raise ConfigError("production settings missing (set PORTAL_ENV=development for a "
+                              "local trial): " + ", ".join(missing))
 
     # Sessions: the cookie only carries a reference to a server-side record.
     SESSION_COOKIE_HTTPONLY = True
@@ -172,10 +236,12 @@ class TestConfig(Config):
     """Settings for the test suite: fast hashing, no HTTPS, mail kept in memory."""
 
     TESTING = True
+    _MODE = "test"
     _FIXED_SECRETS = {
         "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
         "SECURITY_PASSWORD_SALT": "test-password-salt-0123456789",
         "TOTP_SECRET": "test-totp-secret-0123456789abcdef",
+        "PORTAL_AUDIT_KEY": "test-audit-key-0123456789abcdef",
     }
     SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {"argon2__rounds": 1, "argon2__memory_cost": 256}
 
@@ -186,5 +252,7 @@ class TestConfig(Config):
         self.SESSION_COOKIE_NAME = "portal_session"
         self.REMEMBER_COOKIE_SECURE = False
         self.PREFERRED_URL_SCHEME = "http"
+        self.PORTAL_BASE_URL = "http://localhost"
+        self.TRUSTED_HOSTS = ["localhost"]
         if not os.environ.get("PORTAL_MAIL_SERVER"):
             self.MAIL_BACKEND = "locmem"

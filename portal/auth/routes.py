@@ -8,7 +8,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import hash_password
-from flask_security.proxies import _security
 
 from portal.auth import bp
 from portal.auth.forms import ActivateForm, GetAccessForm, LanguageForm
@@ -65,7 +64,8 @@ def activate(token: str):
         return redirect(url_for("auth.get_access"))
     form = ActivateForm()
     if form.validate_on_submit():
-        problems, normalized = _security._password_util.validate(form.password.data, False, user=user)
+        problems, normalized = current_app.security.password_util.validate(
+            form.password.data, False, user=user)
         if problems:
             form.password.errors = list(problems)
         else:

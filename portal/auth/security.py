@@ -9,6 +9,7 @@ from flask_login import user_logged_in, user_logged_out
 from flask_security import LoginForm, MailUtil, Security, SQLAlchemyUserDatastore, Totp
 from flask_security.signals import password_changed, password_reset, tf_profile_changed, user_failed_authn
 
+from portal.auth.passwords import PortalPasswordUtil
 from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.services import sessions
@@ -127,7 +128,8 @@ def register_security(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     app.config.setdefault("SECURITY_API_ENABLED_METHODS", ["session"])
     app.config["SECURITY_I18N_DIRNAME"] = ["builtin", app.config["BABEL_TRANSLATION_DIRECTORIES"]]
-    security = Security(login_form=PortalLoginForm, mail_util_cls=PortalMailUtil, totp_cls=PortalTotp)
+    security = Security(login_form=PortalLoginForm, mail_util_cls=PortalMailUtil, totp_cls=PortalTotp,
+                        password_util_cls=PortalPasswordUtil)
     security.init_app(app, datastore, register_blueprint=True)
     app.login_manager.user_loader(_load_user(app.login_manager._user_callback))
     user_logged_in.connect(_on_login, app)
