@@ -36,6 +36,27 @@ def make_config(database_uri: str, **overrides) -> TestConfig:
     return config
 
 
+PRODUCTION_ENV = {
+    "PORTAL_ENV": "production",
+    "SECRET_KEY": "production-like-secret-key-0123456789abcdef",
+    "SECURITY_PASSWORD_SALT": "production-like-password-salt-0123456789",
+    "TOTP_SECRET": "production-like-totp-secret-0123456789abcdef",
+    "PORTAL_AUDIT_KEY": "production-like-audit-key-0123456789abcdef",
+    "PORTAL_BASE_URL": "https://localhost",
+    "PORTAL_MAIL_SERVER": "127.0.0.1",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    """The environment of a production host: every required variable set, HTTPS on."""
+    for name in [n for n in os.environ if n.startswith("PORTAL_")]:
+        monkeypatch.delenv(name)
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
 @pytest.fixture(scope="session")
 def _schema(database_uri):
     """Build the schema once per run through the real Alembic migrations."""

@@ -24,11 +24,8 @@ def logged_in(client, auth, demo):
 
 
 @pytest.fixture
-def https_client(app_config, request, monkeypatch):
+def https_client(app_config, request, production_env):
     """A client of an app with the production defaults for HTTPS and cookies."""
-    for name in ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "TOTP_SECRET"):
-        monkeypatch.setenv(name, f"production-like-{name.lower()}-0123456789")
-    monkeypatch.delenv("PORTAL_HTTPS", raising=False)
     production = Config()
     for name in ("PORTAL_HTTPS", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_NAME",
                  "REMEMBER_COOKIE_SECURE", "PREFERRED_URL_SCHEME"):
