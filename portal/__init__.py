@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal.application import PortalFlask
 from portal.config import Config
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Create and configure the app: only configure and register."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = PortalFlask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
     from portal import account, auth, cli, errors, extensions_setup, i18n, main, templating
 
@@ -26,6 +27,6 @@ def create_app(config: Config | None = None) -> Flask:
     proxies = app.config["PORTAL_PROXY_COUNT"]
     if proxies:
         # Behind a load balancer: trust its X-Forwarded-For/-Proto, so rate limits and
-        # HTTPS redirects see the real client.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # HTTPS redirects see the real client. A forwarded Host is never trusted.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     return app

@@ -75,7 +75,7 @@ def controller_show():
 @click.password_option()
 def create_staff(email: str, role: str, password: str):
     """Create a staff account with a password (two-step login is set up at first log-in)."""
-    problems, normalized = current_app.security.password_util.validate(password, True, email=email)
+    problems, normalized = current_app.extensions["security"].password_util.validate(password, True, email=email)
     if problems:
         raise click.ClickException("; ".join(str(p) for p in problems))
     if db.session.execute(select(User).where(func.lower(User.email) == email.lower())).first():

@@ -230,6 +230,8 @@ class Config:
     SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
     SECURITY_REDIRECT_VALIDATE_MODE = "regex"
     SECURITY_FLASH_MESSAGES = True
+    # Flask-Security's default renders as "private=True, no-store=True"; we set no-store ourselves.
+    SECURITY_CACHE_CONTROL: dict = {}
 
 
 class TestConfig(Config):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
-from flask_login import current_user
+from flask import Flask, current_app, request
 
 from portal.extensions import csrf, db, limiter, mail, migrate, talisman
 from portal.services.outbox import send_pending
@@ -41,7 +40,9 @@ def register_extensions(app: Flask) -> None:
         session_cookie_secure=https,
         session_cookie_http_only=True,
         content_security_policy=_csp(),
-        referrer_policy="no-referrer",
+        # Not no-referrer: over HTTPS Flask-WTF's CSRF check needs a same-site Referer,
+        # and with no-referrer browsers send none, so no form could be posted.
+        referrer_policy="same-origin",
         frame_options="DENY",
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
         x_content_type_options=True,
@@ -51,8 +52,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def _no_store_for_personal_pages(response):
-    """Keep personal pages out of browser and proxy caches."""
-    if current_user and current_user.is_authenticated:
+    """Keep every page out of browser and proxy caches; only static files may be cached.
+
+    Pages answer per person, per language and per session (forms carry CSRF tokens), so
+    none is safe to store; one valid header replaces whatever a library set.
+    """
+    if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     return response

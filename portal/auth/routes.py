@@ -64,7 +64,7 @@ def activate(token: str):
         return redirect(url_for("auth.get_access"))
     form = ActivateForm()
     if form.validate_on_submit():
-        problems, normalized = current_app.security.password_util.validate(
+        problems, normalized = current_app.extensions["security"].password_util.validate(
             form.password.data, False, user=user)
         if problems:
             form.password.errors = list(problems)

@@ -52,7 +52,8 @@ def test_content_security_policy(logged_in, path):
 def test_other_security_headers(logged_in, path):
     headers = logged_in.get(path).headers
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    # Same-origin: our own forms get the Referer Flask-WTF's HTTPS check needs; no other site does.
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
 
 
@@ -63,11 +64,38 @@ def test_session_cookie_is_httponly_and_lax(client, auth, demo):
     assert cookie.same_site == "Lax"
 
 
-def test_session_cookie_is_secure_over_https(https_client):
-    form = _https(https_client, "GET", "/login").get_data(as_text=True)
-    token = CSRF_RE.search(form).group(1)
-    response = _https(https_client, "POST", "/login", headers={"Referer": "https://localhost/login"},
+def _referer_a_browser_sends(page_response, page_url: str) -> dict[str, str]:
+    """The Referer a browser adds to a same-site form post from `page_url`, per its policy."""
+    policy = page_response.headers.get("Referrer-Policy", "strict-origin-when-cross-origin")
+    return {} if policy == "no-referrer" else {"Referer": page_url}
+
+
+def _browser_login_over_https(client):
+    """Log in as a browser would over HTTPS: the Referer only if the page's policy lets it go."""
+    shown = _https(client, "GET", "/login")
+    token = CSRF_RE.search(shown.get_data(as_text=True)).group(1)
+    return _https(client, "POST", "/login",
+                  headers=_referer_a_browser_sends(shown, "https://localhost/login"),
+                  data={"email": MAIJA, "password": DEMO_PASSWORD, "csrf_token": token})
+
+
+def test_forms_work_over_https_with_the_referer_our_policy_lets_browsers_send(https_client):
+    response = _browser_login_over_https(https_client)
+    assert response.status_code == 302, "the log-in form cannot be posted over HTTPS"
+    assert _https(https_client, "GET", "/account").status_code == 200
+
+
+def test_https_form_post_without_any_referer_is_refused(https_client):
+    """The strict HTTPS CSRF check stays on: a post that names no origin is refused."""
+    shown = _https(https_client, "GET", "/login")
+    token = CSRF_RE.search(shown.get_data(as_text=True)).group(1)
+    response = _https(https_client, "POST", "/login",
                       data={"email": MAIJA, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 400
+
+
+def test_session_cookie_is_secure_over_https(https_client):
+    response = _browser_login_over_https(https_client)
     assert response.status_code == 302
     cookie = https_client.get_cookie("__Host-portal_session")
     assert cookie is not None

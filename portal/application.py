@@ -1,0 +1,24 @@
+"""The Flask class the portal runs on: absolute links come from PORTAL_BASE_URL only."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context
+
+
+class PortalFlask(Flask):
+    """Flask whose absolute URLs never take the request's Host or forwarded headers.
+
+    Links in email (ours and Flask-Security's) are built with `url_for(..., _external=True)`;
+    building them from the configured public address means a forged `Host:` cannot put an
+    attacker's site into a password-reset or invitation link.
+    """
+
+    def url_for(self, endpoint: str, /, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values) -> str:
+        """Build a URL; an absolute one starts with PORTAL_BASE_URL."""
+        external = _external if _external is not None else (_scheme is not None or not has_request_context())
+        if not external or not has_request_context():
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
+        return self.config["PORTAL_BASE_URL"] + path
