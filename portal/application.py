@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 from flask import Flask, has_request_context
+from werkzeug.exceptions import SecurityError
+
+log = logging.getLogger(__name__)
 
 
 class PortalFlask(Flask):
@@ -22,3 +28,16 @@ class PortalFlask(Flask):
                                    _external=_external, **values)
         path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
         return self.config["PORTAL_BASE_URL"] + path
+
+    def create_url_adapter(self, request):
+        """Refuse an untrusted Host with our own 400 page, rendered as if on the portal's host."""
+        try:
+            return super().create_url_adapter(request)
+        except SecurityError as error:
+            if request is None:
+                raise
+            log.warning("request for an untrusted host refused")
+            request.environ["HTTP_HOST"] = urlsplit(self.config["PORTAL_BASE_URL"]).netloc
+            adapter = super().create_url_adapter(request)
+            request.routing_exception = error
+            return adapter
