@@ -13,9 +13,10 @@ def create_app(config: Config | None = None) -> Flask:
     """Create and configure the app: only configure and register."""
     app = PortalFlask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
-    from portal import account, auth, cli, errors, extensions_setup, i18n, main, templating
+    from portal import account, auth, cli, errors, extensions_setup, i18n, mailer, main, templating
 
     extensions_setup.register_extensions(app)
+    mailer.register(app)
     i18n.register(app)
     templating.register(app)
     app.register_blueprint(main.bp)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 
 from portal.extensions import csrf, db, limiter, mail, migrate, talisman
-from portal.services.outbox import send_pending
 
 
 def _csp() -> dict[str, str]:
@@ -48,7 +47,6 @@ def register_extensions(app: Flask) -> None:
         x_content_type_options=True,
     )
     app.after_request(_no_store_for_personal_pages)
-    app.after_request(_drain_outbox)
 
 
 def _no_store_for_personal_pages(response):
@@ -60,25 +58,4 @@ def _no_store_for_personal_pages(response):
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    return response
-
-
-def _drain_outbox(response):
-    """Send mail queued during this request once the response has gone out.
-
-    Sending after the response keeps SMTP latency out of response times, so the
-    'get access' page takes as long for an unknown address as for a known one.
-    `flask outbox send` retries whatever fails here.
-    """
-    cfg = current_app.config
-    if db.session.info.pop("outbox_dirty", False) and cfg["PORTAL_OUTBOX_SEND_IMMEDIATELY"]:
-        app = current_app._get_current_object()
-
-        def send_after_response():
-            with app.app_context():
-                send_pending(db.session, sender=cfg["MAIL_DEFAULT_SENDER"],
-                             max_attempts=cfg["PORTAL_OUTBOX_MAX_ATTEMPTS"], limit=10)
-                db.session.remove()
-
-        response.call_on_close(send_after_response)
     return response

@@ -23,10 +23,9 @@ class PortalMailUtil(MailUtil):
     """Flask-Security's email goes through our outbox like every other email."""
 
     def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
-        """Queue the rendered message and commit it."""
+        """Queue the rendered message; it commits with the request's or task's other changes."""
         queue_raw(db.session, recipient=str(recipient), subject=str(subject), body_text=body or "",
                   body_html=html, kind=f"security_{template}")
-        db.session.commit()
 
 
 class PortalTotp(Totp):
@@ -138,6 +137,9 @@ def register_security(app: Flask) -> None:
     password_changed.connect(_on_password_changed, app)
     password_reset.connect(_on_password_reset, app)
     tf_profile_changed.connect(_on_tf_changed, app)
+    from portal.auth.routes import forgot_password
+
+    app.view_functions["security.forgot_password"] = forgot_password
     for endpoint in ("security.login", "security.two_factor_token_validation", "security.forgot_password"):
         view = app.view_functions.get(endpoint)
         if view is not None:

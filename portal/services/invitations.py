@@ -106,12 +106,14 @@ def invite_customer(session: Session, signer: Signer, customer: Customer, *, act
 
 
 def request_access(session: Session, signer: Signer, email: str) -> None:
-    """Handle the public 'get access' form; the caller answers the same either way."""
+    """Answer a 'get access' request: an invitation or an 'already active' note (no commit).
+
+    An address in no register entry gets nothing.
+    """
     customer = session.execute(
         select(Customer).where(func.lower(Customer.email) == email.strip().lower())
     ).scalar_one_or_none()
     if customer is None:
-        session.rollback()
         return
     user = customer.account
     if user is not None and user.password:
@@ -121,7 +123,6 @@ def request_access(session: Session, signer: Signer, email: str) -> None:
                      customer_id=customer.id)
     else:
         invite_customer(session, signer, customer)
-    session.commit()
 
 
 def activate_account(session: Session, user: User, password_hash: str) -> None:

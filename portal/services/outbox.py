@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from flask import render_template
@@ -58,6 +60,73 @@ def queue_raw(session: Session, *, recipient: str, subject: str, body_text: str,
     return message
 
 
+TASK_PREFIX = "task:"
+
+
+def queue_task(session: Session, kind: str, argument: str) -> OutboxMessage:
+    """Queue work to run after the response (no commit).
+
+    A request that would do slow or revealing work only for some inputs (a known address)
+    queues a task instead, so every request does the same work and takes the same time.
+    """
+    message = OutboxMessage(recipient=argument[:255], subject="", body_text="", body_html=None,
+                            kind=TASK_PREFIX + kind)
+    session.add(message)
+    session.info["outbox_dirty"] = True
+    return message
+
+
+def _recipient_hash(address: str) -> str:
+    return "sha256:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()
+
+
+def _forget_content(message: OutboxMessage) -> None:
+    """Keep only kind, recipient hash and times: the body held live links and personal data."""
+    message.recipient = _recipient_hash(message.recipient)
+    message.body_text = ""
+    message.body_html = None
+
+
+def _due(now, *, tasks: bool):
+    kind = OutboxMessage.kind.startswith(TASK_PREFIX)
+    return (OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+            kind if tasks else ~kind)
+
+
+def run_tasks(session: Session, handlers: Mapping[str, Callable[[Session, str], None]], *,
+              max_attempts: int, limit: int = 20) -> int:
+    """Run due tasks, each in its own transaction with what it queues; return how many ran."""
+    done = 0
+    for _ in range(limit):
+        query = select(OutboxMessage).where(*_due(utcnow(), tasks=True)).order_by(OutboxMessage.id).limit(1)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        task = session.execute(query).scalar_one_or_none()
+        if task is None:
+            break
+        task_id, kind = task.id, task.kind.removeprefix(TASK_PREFIX)
+        try:
+            handlers[kind](session, task.recipient)
+        except Exception as exc:  # noqa: BLE001 - a failed task is retried like a failed send
+            session.rollback()
+            log.warning("outbox task %s (%s) failed: %s", task_id, kind, type(exc).__name__)
+            task = session.get(OutboxMessage, task_id)
+            task.attempts += 1
+            task.last_error = type(exc).__name__
+            task.next_attempt_at = utcnow() + _backoff(task.attempts)
+            if task.attempts >= max_attempts:
+                task.status = "failed"
+                _forget_content(task)
+        else:
+            task.attempts += 1
+            task.status = "sent"
+            task.sent_at = utcnow()
+            _forget_content(task)
+            done += 1
+        session.commit()
+    return done
+
+
 def _backoff(attempts: int) -> timedelta:
     """Wait 1, 2, 4 ... minutes between attempts, at most 6 hours."""
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
@@ -68,7 +137,7 @@ def send_pending(session: Session, *, sender: str, max_attempts: int, limit: int
     now = utcnow()
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .where(*_due(now, tasks=False))
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -94,6 +163,7 @@ def send_pending(session: Session, *, sender: str, max_attempts: int, limit: int
         else:
             message.status = "sent"
             message.sent_at = utcnow()
+            _forget_content(message)
             sent += 1
     session.commit()
     return sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import socket
@@ -10,7 +11,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, OutboxMessage
 from tests.conftest import csrf_token
 
 MAIJA = "maija.meikalainen@esimerkki.example"
@@ -75,3 +76,19 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def outbox_mail(app) -> list[OutboxMessage]:
+    """The outbox's email rows (not its deferred tasks), oldest first, detached."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboxMessage).where(~OutboxMessage.kind.startswith("task:"))
+            .order_by(OutboxMessage.id)).scalars().all()
+        db.session.expunge_all()
+        db.session.remove()
+    return rows
+
+
+def recipient_hash(address: str) -> str:
+    """What a sent outbox row keeps of its recipient."""
+    return "sha256:" + hashlib.sha256(address.lower().encode()).hexdigest()
