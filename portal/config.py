@@ -189,6 +189,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     PORTAL_LOGIN_LIMIT = "5 per minute;20 per hour"
     PORTAL_ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes"
+    PORTAL_DEVICE_LOGIN_LIMIT = "10 per 15 minutes"  # the owner's known browser, over the account limit
+    PORTAL_CODE_LIMIT = "5 per 15 minutes"  # second-step codes, per account
+    PORTAL_PASSWORD_CHECK_LIMIT = "5 per 15 minutes"  # current password at change/re-check, per user
     PORTAL_GET_ACCESS_LIMIT = "5 per minute;30 per hour"
 
     # Flask-Security

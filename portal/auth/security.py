@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from flask import Flask, current_app, request, session
-from flask_login import user_logged_in, user_logged_out
+from flask_babel import gettext as _
+from flask_login import current_user, user_logged_in, user_logged_out
 from flask_security import LoginForm, MailUtil, Security, SQLAlchemyUserDatastore, Totp
 from flask_security.signals import password_changed, password_reset, tf_profile_changed, user_failed_authn
 
+from portal.auth import throttle
 from portal.auth.passwords import PortalPasswordUtil
+from portal.errors import abort_with
 from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.services import sessions
@@ -42,15 +45,23 @@ class PortalTotp(Totp):
 
 
 class PortalLoginForm(LoginForm):
-    """The log-in form, auditing attempts for addresses that have no account."""
+    """The log-in form, throttled per account and auditing attempts on unknown addresses."""
 
     def validate(self, **kwargs) -> bool:
-        """Validate; record a failed attempt whose address matched no account."""
+        """Validate unless the account is over its limit; count and audit failures."""
+        attempted = bool(self.email.data and self.password.data)
+        account = throttle.account_key(self.email.data or "")
+        setting, key = throttle.login_key(account)
+        if attempted and throttle.exceeded(setting, key):
+            abort_with(429, _("Too many failed log-ins to this account. Log in on a device you "
+                              "have used before, or reset your password by email."))
         ok = super().validate(**kwargs)
-        if not ok and getattr(self, "user", None) is None and self.email.data and self.password.data:
-            record_audit(db.session, "login_failed", actor_kind="anonymous",
-                         details={"reason": "unknown_account"})
-            db.session.commit()
+        if not ok and attempted:
+            throttle.hit(setting, key)
+            if getattr(self, "user", None) is None:
+                record_audit(db.session, "login_failed", actor_kind="anonymous",
+                             details={"reason": "unknown_account"})
+                db.session.commit()
         return ok
 
 
@@ -73,6 +84,7 @@ def _load_user(original_loader):
 
 
 def _on_login(app, user, **extra):
+    throttle.remember_device(throttle.account_key(user.email))
     key = sessions.start_session(db.session, user.id)
     session[SESSION_KEY] = key
     record_audit(db.session, "login", actor=user, customer_id=user.customer_id)
@@ -100,6 +112,8 @@ def _on_password_changed(app, user, **extra):
 
 
 def _on_password_reset(app, user, **extra):
+    # Whoever was guessing the old password has nothing left to guess.
+    throttle.clear(throttle.ACCOUNT, f"account:{throttle.account_key(user.email)}")
     sessions.revoke_user_sessions(db.session, user.id, "password_reset")
     record_audit(db.session, "password_reset", actor=user, customer_id=user.customer_id)
     db.session.commit()
@@ -116,10 +130,24 @@ def _count_failures_only(response) -> bool:
     return response.status_code != 302
 
 
-def _account_key() -> str:
-    """Rate-limit key for the account being logged in to (a hash: no address in the store)."""
-    email = (request.form.get("email") or "").strip().lower()
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+def _code_key() -> str:
+    """The account whose second-step code is being entered (no address in the store)."""
+    pending = session.get("tf_user_id") or request.remote_addr or ""
+    return "code:" + hashlib.sha256(str(pending).encode()).hexdigest()[:32]
+
+
+def _password_check_key() -> str:
+    """The logged-in user whose current password is being checked."""
+    return f"password-check:{getattr(current_user, 'id', None) or request.remote_addr}"
+
+
+def _limit_failures(app: Flask, endpoint: str, setting: str, key_func=None) -> None:
+    """Throttle failed POSTs (anything but a redirect) to one of Flask-Security's views."""
+    view = app.view_functions.get(endpoint)
+    if view is not None:
+        app.view_functions[endpoint] = limiter.limit(
+            app.config[setting], methods=["POST"], key_func=key_func, deduct_when=_count_failures_only,
+        )(view)
 
 
 def register_security(app: Flask) -> None:
@@ -141,13 +169,10 @@ def register_security(app: Flask) -> None:
 
     app.view_functions["security.forgot_password"] = forgot_password
     for endpoint in ("security.login", "security.two_factor_token_validation", "security.forgot_password"):
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(
-                app.config["PORTAL_LOGIN_LIMIT"], methods=["POST"], deduct_when=_count_failures_only
-            )(view)
-    # A second limit per account stops guessing one password from many addresses.
-    app.view_functions["security.login"] = limiter.limit(
-        app.config["PORTAL_ACCOUNT_LOGIN_LIMIT"], methods=["POST"], key_func=_account_key,
-        deduct_when=_count_failures_only,
-    )(app.view_functions["security.login"])
+        _limit_failures(app, endpoint, "PORTAL_LOGIN_LIMIT")
+    # Per account as well: guessing one account's code or current password from many
+    # addresses is slowed too. (Log-in itself is counted per account in PortalLoginForm.)
+    _limit_failures(app, "security.two_factor_token_validation", "PORTAL_CODE_LIMIT", _code_key)
+    for endpoint in ("security.change_password", "security.verify"):
+        _limit_failures(app, endpoint, "PORTAL_PASSWORD_CHECK_LIMIT", _password_check_key)
+    throttle.register(app)
