@@ -14,13 +14,22 @@ from flask.cli import AppGroup, with_appcontext
 from flask_security import hash_password
 from sqlalchemy import func, select
 
+from portal import mailer
 from portal.config import BASE_DIR
 from portal.extensions import db
 from portal.models import Customer, Role, User
 from portal.services import invitations
-from portal.services.audit import record_audit, verify_chain
+from portal.services.audit import (
+    AnchorFailure,
+    AnchorFileError,
+    AnchorMismatch,
+    anchor_head,
+    append_anchor,
+    read_anchors,
+    record_audit,
+    verify_chain,
+)
 from portal.services.controller import ALLOWED_KEYS, SettingsError, get_settings, update_settings
-from portal.services.outbox import send_pending
 
 controller_cli = AppGroup("controller", help="Show or load the controller's details.")
 audit_cli = AppGroup("audit", help="Check the audit log.")
@@ -75,7 +84,8 @@ def controller_show():
 @click.password_option()
 def create_staff(email: str, role: str, password: str):
     """Create a staff account with a password (two-step login is set up at first log-in)."""
-    problems, normalized = current_app.extensions["security"].password_util.validate(password, True, email=email)
+    password_util = current_app.extensions["security"].password_util
+    problems, normalized = password_util.validate(password, True, email=email)
     if problems:
         raise click.ClickException("; ".join(str(p) for p in problems))
     if db.session.execute(select(User).where(func.lower(User.email) == email.lower())).first():
@@ -111,21 +121,64 @@ def invite(email: str):
     click.echo("Invitation queued.")
 
 
+def _anchor_file() -> Path:
+    """The file that keeps the audit chain's anchors (PORTAL_AUDIT_ANCHOR_FILE)."""
+    return Path(current_app.config["PORTAL_AUDIT_ANCHOR_FILE"])
+
+
+_ANCHOR_FAILURES = {
+    AnchorFailure.MISSING: "event {id} is gone: the log was truncated or entries deleted",
+    AnchorFailure.REWRITTEN: "event {id} now has another hash: entries up to it were rewritten",
+    AnchorFailure.SHRUNK: "the log now holds fewer than {count} events: entries were deleted",
+}
+
+
+def _mismatch_message(mismatch: AnchorMismatch) -> str:
+    """One line telling the operator which anchor the database contradicts, and how."""
+    anchor = mismatch.anchor
+    what = _ANCHOR_FAILURES[mismatch.failure].format(id=anchor.last_id, count=anchor.count)
+    return (f"Audit log does NOT match anchor #{mismatch.number} "
+            f"({anchor.to_line()}): {what}.")
+
+
+@audit_cli.command("anchor")
+def audit_anchor():
+    """Append the audit chain's head to the anchor file and print the same line."""
+    click.echo(anchor_head(db.session, _anchor_file()))
+
+
 @audit_cli.command("verify")
-def audit_verify():
-    """Recompute the audit log's hash chain; exit 1 if it was tampered with."""
-    report = verify_chain(db.session)
-    if not report.ok:
+@click.option("--anchor", "add_anchor", is_flag=True,
+              help="If the log verifies, anchor its head (for a daily timer).")
+def audit_verify(add_anchor: bool):
+    """Recompute the keyed hash chain and compare it with every anchor; exit 1 on tampering."""
+    path = _anchor_file()
+    try:
+        anchors = read_anchors(path)
+    except AnchorFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = verify_chain(db.session, anchors or ())
+    if report.first_bad_id is not None:
+        hint = (" Is PORTAL_AUDIT_KEY the key this log was written with, and has 'flask db upgrade' "
+                "run?" if not report.checked else "")
         click.echo(f"Audit chain BROKEN at event {report.first_bad_id} "
-                   f"({report.checked} events verified before it).", err=True)
+                   f"({report.checked} events verified before it).{hint}", err=True)
         sys.exit(1)
-    click.echo(f"Audit chain intact: {report.checked} events verified.")
+    for mismatch in report.anchor_mismatches:
+        click.echo(_mismatch_message(mismatch), err=True)
+    if not report.ok:
+        sys.exit(1)
+    matched = f", {report.anchors_checked} anchor(s) in {path} match" if anchors else ""
+    click.echo(f"Audit chain intact: {report.checked} events verified{matched}.")
+    if not anchors:
+        click.echo(f"Warning: no anchor in {path} yet; run 'flask audit anchor' "
+                   "so that truncation can be detected.", err=True)
+    if add_anchor:
+        click.echo(append_anchor(path, report.head))
 
 
 def _drain() -> int:
-    cfg = current_app.config
-    return send_pending(db.session, sender=cfg["MAIL_DEFAULT_SENDER"],
-                        max_attempts=cfg["PORTAL_OUTBOX_MAX_ATTEMPTS"])
+    return mailer.drain(current_app._get_current_object())
 
 
 @outbox_cli.command("send")

@@ -102,6 +102,8 @@ class Config:
         missing: list[str] = []
         found = {name: _secret(name, fixed, production) for name in SECRET_NAMES}
         missing += [name for name, value in found.items() if not value]
+        missing += [f"{name} (at least 32 characters)" for name, value in found.items()
+                    if production and value and len(value) < 32]
         self.SECRET_KEY = found["SECRET_KEY"]
         self.SECURITY_PASSWORD_SALT = found["SECURITY_PASSWORD_SALT"]
         self.SECURITY_TOTP_SECRETS = {"1": found["TOTP_SECRET"]}
@@ -191,7 +193,7 @@ class Config:
     PORTAL_ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes"
     PORTAL_DEVICE_LOGIN_LIMIT = "10 per 15 minutes"  # the owner's known browser, over the account limit
     PORTAL_CODE_LIMIT = "5 per 15 minutes"  # second-step codes, per account
-    PORTAL_PASSWORD_CHECK_LIMIT = "5 per 15 minutes"  # current password at change/re-check, per user
+    PORTAL_PASSWORD_CHECK_LIMIT = "5 per 15 minutes"  # noqa: S105 - current password checks, per user
     PORTAL_GET_ACCESS_LIMIT = "5 per minute;30 per hour"
 
     # Flask-Security

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from portal.extensions import csrf, db, limiter, mail, migrate, talisman
+from portal.services.audit import use_audit_key
 
 
 def _csp() -> dict[str, str]:
@@ -26,6 +27,8 @@ def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401 - register the tables
 
     db.init_app(app)
+    # Every session signs audit entries with the key kept outside the database.
+    use_audit_key(db.session, app.config["PORTAL_AUDIT_KEY"])
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
