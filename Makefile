@@ -18,7 +18,7 @@ run: venv
 	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/flask --app wsgi db upgrade
 	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/flask --app wsgi demo
 	@echo "Portal: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
+	PORTAL_ENV=development PORTAL_HTTPS=0 $(BIN)/gunicorn -c python:portal.gunicorn_conf --bind $(HOST):$(PORT)
 
 system-packages:
 	bash scripts/system-packages.sh

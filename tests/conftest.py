@@ -204,3 +204,53 @@ def mail_down_app(app_config, request):
     app = request.getfixturevalue("app")
     request.getfixturevalue("demo")
     return app
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server for shared rate-limit counters, for the whole run."""
+    from tests.serving import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_smtp():
+    """The SMTP server the served production portal sends to, for the whole run."""
+    from tests.serving import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def production_server(tmp_path_factory, redis_server, served_smtp):
+    """The portal as production runs it: HTTPS, PORTAL_ENV=production, two gunicorn workers
+    sharing rate limits in Redis, real SMTP, one trusted proxy in front (X-Forwarded-For/-Proto)."""
+    from tests.serving import portal_server, served_database_url
+
+    workdir = tmp_path_factory.mktemp("production")
+    env = {"PORTAL_RATELIMIT_STORAGE_URI": redis_server.url, "PORTAL_MAIL_SERVER": "127.0.0.1",
+           "PORTAL_MAIL_PORT": str(served_smtp.port), "PORTAL_PROXY_COUNT": "1",
+           "PORTAL_OUTBOX_SEND_IMMEDIATELY": "1"}
+    args = ("--workers", "2", "--access-logfile", "-")
+    with portal_server(workdir, production=True, extra_env=env, gunicorn_args=args,
+                       database_url=served_database_url("portal_served_production", workdir)) as served:
+        served.smtp = served_smtp
+        yield served
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory):
+    """The portal exactly as `make run` serves it: development settings, plain HTTP."""
+    from tests.serving import portal_server, served_database_url
+
+    workdir = tmp_path_factory.mktemp("development")
+    with portal_server(workdir, production=False, gunicorn_args=("--access-logfile", "-"),
+                       database_url=served_database_url("portal_served_dev", workdir)) as served:
+        yield served

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import activation_link
 from tests.browser.pages import ANNA, log_in, path_of
 
 pytestmark = pytest.mark.browser
@@ -17,7 +18,7 @@ def test_invitation_link_from_mail_sets_password_and_opens_my_data(page, live_se
     page.get_by_role("button", name="Send me a link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
-    link = live_server.activation_link(ANNA)
+    link = activation_link(live_server, ANNA)
     assert link.startswith(f"{live_server.url}/activate/"), link
     page.goto(link)
     expect(page.get_by_role("heading", name="Set your password")).to_be_visible()

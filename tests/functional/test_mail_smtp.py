@@ -2,64 +2,22 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.models.types import utcnow
 from tests.conftest import csrf_token
 from tests.functional.helpers import outbox_mail, recipient_hash
+from tests.serving import SMTPServer
 
 ANNA = "anna.testinen@esimerkki.example"
 SENDER = "tietosuoja@esimerkki.example"
 ACTIVATE_RE = re.compile(r"http://localhost/activate/[\w.\-]+")
 ENGLISH_SUBJECT = re.compile(r"Your access to (the )?Esimerkki Oy privacy portal")
-
-
-class Collector:
-    """aiosmtpd handler that keeps every envelope it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        """Accept and keep the message."""
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    """A local SMTP server on a fixed free port that a test can stop and start again."""
-
-    def __init__(self) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.handler = Collector()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        """Listen on 127.0.0.1:port."""
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        """Stop listening (idempotent)."""
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
-        """(recipients, parsed message) for everything received so far."""
-        return [(envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
-                for envelope in self.handler.envelopes]
 
 
 @pytest.fixture
