@@ -39,19 +39,23 @@ def _items(setting: str):
 
 def exceeded(setting: str, key: str) -> bool:
     """True if `key` has used up any limit of `setting`."""
+    if not limiter.enabled:
+        return False
     return not all(limiter.limiter.test(item, "portal", key) for item in _items(setting))
 
 
 def hit(setting: str, key: str) -> None:
     """Count one failure for `key`."""
-    for item in _items(setting):
-        limiter.limiter.hit(item, "portal", key)
+    if limiter.enabled:
+        for item in _items(setting):
+            limiter.limiter.hit(item, "portal", key)
 
 
 def clear(setting: str, key: str) -> None:
     """Forget the failures counted for `key`."""
-    for item in _items(setting):
-        limiter.limiter.clear(item, "portal", key)
+    if limiter.enabled:
+        for item in _items(setting):
+            limiter.limiter.clear(item, "portal", key)
 
 
 def _cookie_name() -> str:
