@@ -1,10 +1,14 @@
 """Security headers on every page, cookie flags, HTTPS mode, and no caching of personal pages."""
 
+import re
+
 import pytest
 
 from portal.config import Config
 from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
 from tests.conftest import CSRF_RE
+from tests.factories import PASSWORD, UserFactory
 from tests.functional.helpers import MAIJA
 
 PAGES = ["/", "/privacy", "/login", "/get-access", "/reset", "/account", "/no-such-page", "/healthz"]
@@ -125,3 +129,42 @@ def test_login_page_keeps_no_copy_of_a_failed_attempt(client, auth, demo):
     """The page echoing the typed address is not stored by the browser or a proxy."""
     response = auth.login(MAIJA, "Vaara-salasana-123")
     assert "no-store" in response.headers.get("Cache-Control", "")
+
+
+CACHE_DIRECTIVE = re.compile(r"^[a-z-]+(=\d+)?$")
+
+
+def _assert_valid_no_store(response, path: str) -> None:
+    value = response.headers.get("Cache-Control", "")
+    directives = [d.strip() for d in value.split(",") if d.strip()]
+    assert "no-store" in directives, f"{path}: {value!r}"
+    assert all(CACHE_DIRECTIVE.match(d) for d in directives), f"{path}: malformed {value!r}"
+
+
+@pytest.mark.parametrize("who", ["customer", "new staff member at first log-in"])
+def test_two_step_setup_page_showing_the_secret_sends_a_valid_no_store(app, client, auth, demo, who):
+    """Flask-Security's default rendered as 'private=True, no-store=True' on this page."""
+    if who == "customer":
+        auth.login(MAIJA, DEMO_PASSWORD)
+    else:
+        with app.app_context():
+            UserFactory(customer=None, email="uusi.kasittelija@esimerkki.example", roles=["reviewer"])
+            db.session.commit()
+            db.session.remove()
+        auth.login("uusi.kasittelija@esimerkki.example", PASSWORD)  # not logged in until set up
+    token = CSRF_RE.search(client.get("/account/two-step").get_data(as_text=True)).group(1)
+    shown = client.post("/account/two-step", data={"setup": "authenticator", "csrf_token": token})
+    assert shown.status_code == 200
+    assert 'name="two_factor_verify_code_form"' in shown.get_data(as_text=True)  # key and QR shown
+    _assert_valid_no_store(shown, "/account/two-step (secret shown)")
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/account/two-step", "/account/password", "/login/code"])
+def test_every_page_sends_one_valid_no_store(logged_in, path):
+    _assert_valid_no_store(logged_in.get(path), path)
+
+
+def test_static_files_may_be_cached(client):
+    response = client.get("/static/portal.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
