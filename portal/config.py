@@ -165,6 +165,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     PORTAL_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PORTAL_IDLE_MINUTES", "30")))
+    # Staff see many people's data: their sessions end sooner (ASVS 3.3).
+    PORTAL_STAFF_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("PORTAL_STAFF_IDLE_MINUTES", "15")))
+    PORTAL_STAFF_SESSION_LIFETIME = timedelta(hours=4)
     PORTAL_SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

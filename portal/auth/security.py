@@ -73,9 +73,11 @@ def _load_user(original_loader):
         if user is None:
             return None
         cfg = current_app.config
+        staff = user.is_staff
         alive = sessions.check_session(
             db.session, session.get(SESSION_KEY), user.id,
-            idle=cfg["PORTAL_IDLE_TIMEOUT"], absolute=cfg["PERMANENT_SESSION_LIFETIME"],
+            idle=cfg["PORTAL_STAFF_IDLE_TIMEOUT" if staff else "PORTAL_IDLE_TIMEOUT"],
+            absolute=cfg["PORTAL_STAFF_SESSION_LIFETIME" if staff else "PERMANENT_SESSION_LIFETIME"],
             touch_every=cfg["PORTAL_SESSION_TOUCH_INTERVAL"],
         )
         return user if alive else None

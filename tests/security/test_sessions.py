@@ -170,3 +170,41 @@ def test_ending_other_sessions_needs_the_csrf_token(app, client, auth, demo):
     auth.login(MAIJA, DEMO_PASSWORD)
     assert client.post("/account/sessions/end-others").status_code == 400
     assert other.get("/account").status_code == 200
+
+
+def _staff_logged_in(app):
+    """A client logged in as the demo staff member, with the TOTP code."""
+    import pyotp
+    from flask_security.proxies import _security
+
+    from portal.demo import STAFF_EMAIL
+
+    staff = app.test_client()
+    AuthActions(staff).login(STAFF_EMAIL, DEMO_PASSWORD)
+    with app.app_context():
+        secret = db.session.execute(select(User.tf_totp_secret).where(User.email == STAFF_EMAIL)).scalar_one()
+        key = _security._totp_factory.get_totp_b32_key(secret)
+        db.session.remove()
+    token = csrf_token(staff, "/privacy")
+    assert staff.post("/login/code", data={"code": pyotp.TOTP(key).now(), "csrf_token": token}).status_code == 302
+    assert 'action="/logout"' in page(staff.get("/privacy"))
+    return staff
+
+
+def test_staff_sessions_end_sooner_when_idle(app, client, auth, demo):
+    staff = _staff_logged_in(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    _last_seen_minutes_ago(app, 16)
+    assert 'action="/logout"' not in page(staff.get("/privacy"))
+    assert client.get("/account").status_code == 200
+
+
+def test_staff_sessions_have_a_shorter_absolute_lifetime(app, client, auth, demo):
+    staff = _staff_logged_in(app)
+    auth.login(MAIJA, DEMO_PASSWORD)
+    with app.app_context():
+        db.session.execute(update(UserSession).values(created_at=utcnow() - timedelta(hours=4, minutes=1)))
+        db.session.commit()
+        db.session.remove()
+    assert 'action="/logout"' not in page(staff.get("/privacy"))
+    assert client.get("/account").status_code == 200
