@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres venv system-packages clean
+.PHONY: run test lint test-sqlite test-postgres venv system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ system-packages:
 	bash scripts/system-packages.sh
 
 test: system-packages venv
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# ruff with the bandit (S) rules: no SQL built from strings, no shell strings, no hard-coded secrets.
+lint:
+	@echo "== ruff (incl. security rules) =="
+	$(BIN)/ruff check portal tests bench
 
 test-sqlite:
 	@echo "== Test suite on SQLite =="

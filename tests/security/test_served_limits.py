@@ -5,8 +5,8 @@ import subprocess
 import time
 
 from portal.demo import DEMO_PASSWORD
-from tests.serving import HttpClient, clean_env, free_port, gunicorn_command
 from tests.serving import ROOT as PROJECT_ROOT
+from tests.serving import HttpClient, clean_env, free_port, gunicorn_command
 
 WRONG = "Vaara-salasana-123"
 NOBODY = "ei.ketaan@esimerkki.example"

@@ -186,7 +186,8 @@ def _staff_logged_in(app):
         key = _security._totp_factory.get_totp_b32_key(secret)
         db.session.remove()
     token = csrf_token(staff, "/privacy")
-    assert staff.post("/login/code", data={"code": pyotp.TOTP(key).now(), "csrf_token": token}).status_code == 302
+    response = staff.post("/login/code", data={"code": pyotp.TOTP(key).now(), "csrf_token": token})
+    assert response.status_code == 302
     assert 'action="/logout"' in page(staff.get("/privacy"))
     return staff
 
