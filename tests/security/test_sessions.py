@@ -209,3 +209,33 @@ def test_staff_sessions_have_a_shorter_absolute_lifetime(app, client, auth, demo
         db.session.remove()
     assert 'action="/logout"' not in page(staff.get("/privacy"))
     assert client.get("/account").status_code == 200
+
+
+def test_a_cookie_planted_before_log_in_never_becomes_logged_in(app, client, auth, demo):
+    """Session fixation (ASVS 3.2.1): log-in issues a new session key; the old cookie stays anonymous."""
+    client.get("/login")
+    planted = client.get_cookie("portal_session").value
+    auth.login(MAIJA, DEMO_PASSWORD)
+    assert client.get_cookie("portal_session").value != planted
+    attacker = app.test_client()
+    attacker.set_cookie("portal_session", planted)
+    assert _is_sent_to_login(attacker.get("/account"))
+
+
+def test_passwords_are_stored_as_argon2id(app, demo):
+    with app.app_context():
+        stored = db.session.execute(select(User.password).where(User.email == MAIJA)).scalar_one()
+        db.session.remove()
+    assert stored.startswith("$argon2id$")
+    assert DEMO_PASSWORD not in stored
+
+
+def test_deactivated_staff_member_loses_every_session(app, demo):
+    from portal.demo import STAFF_EMAIL
+
+    staff = _staff_logged_in(app)
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == STAFF_EMAIL).values(active=False))
+        db.session.commit()
+        db.session.remove()
+    assert 'action="/logout"' not in page(staff.get("/privacy"))
