@@ -26,6 +26,11 @@ def _settings():
     return g.controller_settings
 
 
+def skip_settings() -> None:
+    """Render the rest of this request with the neutral title: the database cannot be read."""
+    g.controller_settings = None
+
+
 def portal_brand() -> str:
     """The controller's name, or a neutral title before it is configured."""
     settings = _settings()

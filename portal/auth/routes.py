@@ -39,7 +39,8 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("main.index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or any(ord(c) < 32 or c in "\\\x7f" for c in target)):
         return url_for("main.index")
     return target
 

@@ -56,3 +56,14 @@ def test_language_switch_returns_to_the_page(client, demo):
     token = csrf_token(client, "/")
     response = client.post("/language/en", data={"csrf_token": token, "next": "/privacy?x=1"})
     assert response.headers["Location"] == "/privacy?x=1"
+
+
+@pytest.mark.parametrize("target", ["/\r\nSet-Cookie: x=1", "/privacy\nLocation: //evil.example",
+                                    "/\\evil.example", "/priv\x00acy"])
+def test_language_switch_next_with_control_characters_goes_to_the_front_page(client, demo, target):
+    """Found by the form fuzzer: a line break in `next` made the redirect header fail (500)."""
+    token = csrf_token(client, "/privacy")
+    response = client.post("/language/fi", data={"csrf_token": token, "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "Set-Cookie: x" not in str(response.headers)
