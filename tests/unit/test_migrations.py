@@ -69,11 +69,8 @@ def _tables_at(url: str) -> set[str]:
 
 
 @pytest.fixture
-def checks(request):
+def checks():
     """pytest-alembic's built-in checks (the module, so pytest does not collect them itself)."""
-    # They carry @pytest.mark.alembic, a marker only the disabled plugin registers;
-    # --strict-markers refuses it at import unless it is registered, as the plugin would.
-    request.config.addinivalue_line("markers", "alembic: pytest-alembic's migration checks")
     from pytest_alembic.tests import default
 
     return default
