@@ -101,6 +101,6 @@ def forgot_password():
     form = GetAccessForm()
     if form.validate_on_submit():
         deferred.ask_for_password_reset(db.session, form.email.data)
-        flash(get_message("PASSWORD_RESET_REQUEST", email=form.email.data)[0], "info")
+        flash(get_message("GENERIC_RECOVERY")[0], "info")
     return _security.render_template(current_app.config["SECURITY_FORGOT_PASSWORD_TEMPLATE"],
                                      forgot_password_form=form)

@@ -78,3 +78,10 @@ def test_reset_link_works_only_once(app, client, demo):
     assert again.status_code == 302
     assert again.headers["Location"].startswith("/reset")
     assert AuthActions(app.test_client()).login(MAIJA, NEW_PASSWORD).status_code == 302
+
+
+def test_the_answer_promises_nothing_about_an_unknown_address(client, demo):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    shown = page(_ask_reset(client, UNKNOWN))
+    assert "If that email address is in our system" in shown
+    assert "have been sent to" not in shown
