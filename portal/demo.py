@@ -82,11 +82,15 @@ CONTROLLER = {
                    "employees with their own user name and password, who have signed a "
                    "confidentiality commitment, may process electronic data. The system is "
                    "protected by a firewall.",
-    "cookies_fi": "Portaali käyttää vain yhtä välttämätöntä evästettä, joka pitää sinut "
-                  "kirjautuneena ja muistaa valitsemasi kielen. Analytiikka- tai "
-                  "markkinointievästeitä ei käytetä.",
-    "cookies_en": "The portal uses a single essential cookie that keeps you logged in and "
-                  "remembers your language. No analytics or marketing cookies are used.",
+    "cookies_fi": "Portaali käyttää vain välttämättömiä evästeitä. Yksi pitää sinut kirjautuneena "
+                  "ja muistaa valitsemasi kielen. Toinen tallentuu, kun kirjaudut sisään: se "
+                  "muistaa selaimesi vuoden ajan, jotta pääset kirjautumaan silloinkin, kun joku "
+                  "muu yrittää arvata salasanaasi. Analytiikka- tai markkinointievästeitä ei "
+                  "käytetä.",
+    "cookies_en": "The portal uses only essential cookies. One keeps you logged in and remembers "
+                  "your language. The other is set when you log in: it remembers this browser for a "
+                  "year, so that you can still log in while someone else is trying to guess your "
+                  "password. No analytics or marketing cookies are used.",
     "profiling_fi": "Tietojasi ei käytetä automaattiseen päätöksentekoon eikä profilointiin.",
     "profiling_en": "Your data is not used for automated decision-making or profiling.",
 }
