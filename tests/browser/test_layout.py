@@ -21,6 +21,7 @@ OVERFLOW_JS = """() => {
 
 def assert_no_horizontal_overflow(page: Page) -> None:
     """The page fits the viewport's width: nothing to scroll sideways."""
+    page.wait_for_load_state("load")  # measure with every stylesheet applied
     width = page.evaluate(OVERFLOW_JS)
     assert width["scrollWidth"] <= width["clientWidth"] + 1, width
 
