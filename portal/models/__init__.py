@@ -2,10 +2,17 @@
 
 from portal.models.accounts import Role, User, UserSession, roles_users
 from portal.models.audit import AuditEvent
-from portal.models.customers import MARKETING_CHANNELS, Customer, MarketingProhibition
+from portal.models.customers import (
+    MARKETING_CHANNELS,
+    Customer,
+    MarketingChange,
+    MarketingProhibition,
+    MarketingSuppression,
+)
 from portal.models.history import Invoice, Order, Quote
 from portal.models.outbox import OutboxMessage
 from portal.models.provenance import DataSource, Disclosure
+from portal.models.requests import PrivacyRequest, RequestEvent, RequestMessage
 from portal.models.settings import ControllerSettings
 
 __all__ = [
@@ -16,10 +23,15 @@ __all__ = [
     "DataSource",
     "Disclosure",
     "Invoice",
+    "MarketingChange",
     "MarketingProhibition",
+    "MarketingSuppression",
     "Order",
     "OutboxMessage",
+    "PrivacyRequest",
     "Quote",
+    "RequestEvent",
+    "RequestMessage",
     "Role",
     "User",
     "UserSession",

@@ -78,6 +78,10 @@ class Customer(db.Model):
         "Disclosure", back_populates="customer", order_by="Disclosure.disclosed_at.desc()"
     )
     prohibitions = relationship("MarketingProhibition", back_populates="customer")
+    marketing_changes = relationship("MarketingChange", back_populates="customer",
+                                     order_by="MarketingChange.id.desc()")
+    requests = relationship("PrivacyRequest", back_populates="customer",
+                            order_by="PrivacyRequest.id.desc()")
 
     def __repr__(self) -> str:
         return f"<Customer id={self.id}>"
@@ -116,3 +120,43 @@ class MarketingProhibition(db.Model):
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer = relationship("Customer", back_populates="prohibitions")
+
+
+MARKETING_ACTORS = ("customer", "staff", "import")
+
+
+class MarketingChange(db.Model):
+    """One switch of a prohibition on or off, shown to the customer as its history."""
+
+    __tablename__ = "marketing_change"
+    __table_args__ = (
+        CheckConstraint(
+            "channel IN (" + ", ".join(f"'{c}'" for c in MARKETING_CHANNELS) + ")", name="channel"),
+        CheckConstraint(
+            "changed_by IN (" + ", ".join(f"'{a}'" for a in MARKETING_ACTORS) + ")", name="changed_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    prohibited: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+
+    customer = relationship("Customer", back_populates="marketing_changes")
+
+
+class MarketingSuppression(db.Model):
+    """What remains of an erased person's prohibitions: keyed hashes and channels, no name.
+
+    Checked before anyone is added to a mailing, so an erased person is never marketed to again.
+    """
+
+    __tablename__ = "marketing_suppression"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    channels: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,3 @@
+"""Customer pages: export (being built)."""
+
+from portal.account import bp  # noqa: F401

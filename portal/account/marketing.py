@@ -1,0 +1,3 @@
+"""Customer pages: marketing (being built)."""
+
+from portal.account import bp  # noqa: F401

@@ -1,0 +1,120 @@
+"""Data subject requests (pyynnöt): correction, erasure, restriction, objection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+REQUEST_KINDS = ("correction", "erasure", "restriction", "objection")
+REQUEST_STATUSES = ("pending", "in_review", "approved", "partially_approved", "denied", "cancelled")
+OPEN_STATUSES = ("pending", "in_review")
+REQUEST_CHANNELS = ("portal", "phone", "letter", "email")
+ACTOR_KINDS = ("customer", "staff", "system")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class PrivacyRequest(db.Model):
+    """One request by a data subject, from receipt to decision.
+
+    `version` is checked on every update, so two reviewers deciding at once cannot both win.
+    The customer link is nulled, not cascaded, when a person is erased: the request and its
+    history stay as evidence of what was asked and decided.
+    """
+
+    __tablename__ = "privacy_request"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REQUEST_KINDS), name="kind"),
+        CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),
+        CheckConstraint(_in("channel", REQUEST_CHANNELS), name="channel"),
+        CheckConstraint("extended_due_on IS NULL OR extended_due_on > due_on", name="extension"),
+        Index("ix_privacy_request_status_due", "status", "due_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    channel: Mapped[str] = mapped_column(String(8), default="portal")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_on: Mapped[date] = mapped_column()
+    extended_due_on: Mapped[date | None] = mapped_column()
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    # What is asked: fields and new values (correction), scope and reason (others).
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    reply_contact: Mapped[str | None] = mapped_column(String(255))
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decision_details: Mapped[dict | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(default=1)
+
+    customer = relationship("Customer", back_populates="requests")
+    events = relationship("RequestEvent", back_populates="request", order_by="RequestEvent.id",
+                          cascade="all, delete-orphan")
+    messages = relationship("RequestMessage", back_populates="request",
+                            order_by="RequestMessage.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<PrivacyRequest {self.reference} {self.kind} {self.status}>"
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for a decision."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def effective_due_on(self) -> date:
+        """The due date, extended if it was."""
+        return self.extended_due_on or self.due_on
+
+
+class RequestEvent(db.Model):
+    """One step in a request's status history."""
+
+    __tablename__ = "request_event"
+    __table_args__ = (
+        CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),
+        CheckConstraint(_in("actor_kind", ACTOR_KINDS), name="actor_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    request = relationship("PrivacyRequest", back_populates="events")
+
+
+class RequestMessage(db.Model):
+    """A message in a request's thread between the customer and customer service."""
+
+    __tablename__ = "request_message"
+    __table_args__ = (CheckConstraint("author_kind IN ('customer', 'staff')", name="author_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+
+    request = relationship("PrivacyRequest", back_populates="messages")
