@@ -20,11 +20,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("PORTAL_THREADS", "4"))
 logger_class = "portal.gunicorn_conf.RedactingLogger"
 
-_TOKEN_IN_PATH = re.compile(r"(/(?:activate|reset)/)[^\s/?#\"]+")
+# One-time links: invitation, password reset, confirming a new email address.
+_TOKEN_IN_PATH = re.compile(r"(/(?:activate|reset|account/confirm-email)/)[^\s/?#\"]+")
 
 
 def redact(text: str) -> str:
-    """`text` with the token of every /activate/<token> and /reset/<token> replaced."""
+    """`text` with the token of every one-time link (/activate/<token>, /reset/<token>...) replaced."""
     return _TOKEN_IN_PATH.sub(r"\1[token]", text)
 
 
