@@ -112,8 +112,7 @@ def invite(email: str):
         raise click.ClickException("no register entry has that email address")
     if customer.account is not None and customer.account.password:
         raise click.ClickException("that customer has already activated their account")
-    days = current_app.config["PORTAL_INVITATION_VALID_DAYS"]
-    signer = invitations.Signer(current_app.config["SECRET_KEY"], days * 86400)
+    signer = invitations.Signer.from_config(current_app.config)
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         invitations.invite_customer(db.session, signer, customer)
         db.session.commit()

@@ -49,9 +49,7 @@ def _send_reset_link(session: Session, address: str) -> None:
 
 
 def _answer_access_request(session: Session, address: str) -> None:
-    from portal.auth.routes import signer
-
-    invitations.request_access(session, signer(), address)
+    invitations.request_access(session, invitations.Signer.from_config(current_app.config), address)
 
 
 HANDLERS = {PASSWORD_RESET: _send_reset_link, ACCESS_REQUEST: _answer_access_request}

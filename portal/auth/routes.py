@@ -30,8 +30,7 @@ _TOKEN_MESSAGES = {
 
 def signer() -> invitations.Signer:
     """The invitation signer built from the app's secret and validity period."""
-    days = current_app.config["PORTAL_INVITATION_VALID_DAYS"]
-    return invitations.Signer(current_app.config["SECRET_KEY"], days * 86400)
+    return invitations.Signer.from_config(current_app.config)
 
 
 def safe_next(target: str | None) -> str:

@@ -26,6 +26,11 @@ class Signer:
     secret_key: str = field(repr=False)
     max_age_seconds: int
 
+    @classmethod
+    def from_config(cls, config) -> Signer:
+        """The signer for the app's secret and PORTAL_INVITATION_VALID_DAYS."""
+        return cls(config["SECRET_KEY"], config["PORTAL_INVITATION_VALID_DAYS"] * 86400)
+
 
 def _password_state(user: User) -> str:
     """Changes once the password is set, so a used link stops working."""
