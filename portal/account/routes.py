@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import auth_required
@@ -14,30 +14,38 @@ from portal.extensions import db
 from portal.services import register, sessions
 from portal.services.controller import get_settings
 
+# Pages reached from an email link, logged in or not (their token proves the right to them).
+OPEN_ENDPOINTS = frozenset({"account.confirm_email"})
+
 
 @bp.before_request
-@auth_required("session")
 def require_customer():
     """Deny by default: only a logged-in customer with a register entry gets through."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    return _logged_in_customer()
+
+
+@auth_required("session")
+def _logged_in_customer():
     if current_user.customer is None:
         abort(403)
+    return None
 
 
 @bp.route("")
 def my_data():
-    """Everything the register holds on the logged-in customer."""
+    """Everything the register holds on the logged-in customer, and what they can do about it."""
     customer = current_user.customer
     settings = get_settings(db.session)
-    years = settings.retention_years if settings else current_app.config["PORTAL_RETENTION_YEARS"]
     cfg = current_app.config
+    years = settings.retention_years if settings else cfg["PORTAL_RETENTION_YEARS"]
     return render_template(
         "account/my_data.html",
         customer=customer,
         settings=settings,
         register=register,
-        retention_years=years,
-        retention_until=customer.retention_until(years),
-        prohibited=customer.prohibited_channels(),
+        summary=register.summarise(customer, settings, years),
         live_sessions=sessions.live_sessions(
             db.session, current_user.id, session.get(SESSION_KEY),
             idle=cfg["PORTAL_IDLE_TIMEOUT"], absolute=cfg["PERMANENT_SESSION_LIFETIME"]),

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import Enum
 
+from flask_babel import force_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import Customer, Role, User
+from portal.models import Customer, OutboxMessage, Role, User
 from portal.models.types import utcnow
 from portal.services.audit import record_audit
-from portal.services.outbox import queue_email
+from portal.services.outbox import _recipient_hash, queue_email
 
 _SALT = "portal-invitation"
 
@@ -110,15 +113,49 @@ def invite_customer(session: Session, signer: Signer, customer: Customer, *, act
     return user
 
 
-def request_access(session: Session, signer: Signer, email: str) -> None:
-    """Answer a 'get access' request: an invitation or an 'already active' note (no commit).
+NO_DATA_MAIL_INTERVAL = timedelta(hours=24)
 
-    An address in no register entry gets nothing.
+
+def _in_locale(locale: str, caller) -> str:
+    """Render a template's `{% call in_locale(...) %}` block in `locale` (mail in two languages)."""
+    with force_locale(locale):
+        return caller()
+
+
+def _no_data_mail_since(session: Session, address: str, since: datetime) -> bool:
+    """True if a 'no data' mail to `address` was queued or sent after `since`.
+
+    A sent row keeps only the hash of its recipient, so both forms are matched.
     """
+    return session.execute(
+        select(OutboxMessage.id).where(
+            OutboxMessage.kind == "no_data",
+            OutboxMessage.status.in_(("pending", "sent")),
+            OutboxMessage.created_at >= since,
+            or_(func.lower(OutboxMessage.recipient) == address.lower(),
+                OutboxMessage.recipient == _recipient_hash(address)),
+        ).limit(1)
+    ).first() is not None
+
+
+def request_access(session: Session, signer: Signer, email: str, *,
+                   languages: Sequence[str] = ("fi", "en")) -> None:
+    """Answer a 'get access' request: an invitation, an 'already active' or a 'no data' note (no commit).
+
+    An address in no register entry gets at most one 'no data' note a day, written in each of
+    `languages` in turn, so that the form cannot be used to flood someone's inbox.
+    """
+    address = email.strip()
     customer = session.execute(
-        select(Customer).where(func.lower(Customer.email) == email.strip().lower())
+        select(Customer).where(func.lower(Customer.email) == address.lower())
     ).scalar_one_or_none()
     if customer is None:
+        mail = not _no_data_mail_since(session, address, utcnow() - NO_DATA_MAIL_INTERVAL)
+        if mail:
+            queue_email(session, recipient=address, template="no_data", locale=languages[0],
+                        mail_languages=tuple(languages), in_locale=_in_locale)
+        record_audit(session, "access_requested_unknown", actor_kind="anonymous",
+                     details={"mail_queued": mail})
         return
     user = customer.account
     if user is not None and user.password:

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import MAIJA, MATTI, PHONE, log_in, switch_language, text_of
+from tests.browser.pages import MAIJA, MATTI, PEKKA, PHONE, log_in, switch_language, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,10 @@ def assert_no_horizontal_overflow(page: Page) -> None:
                              "log_out": "Log out", "switch": "Language"}),
     (MAIJA, "fi", "Omat tiedot", {"nav": "Päävalikko", "privacy": "Tietosuojaseloste",
                                   "log_out": "Kirjaudu ulos", "switch": "Kieli"}),
-], ids=["english", "finnish"])
+    # The longest summary: an ended relationship, a debt in collection and whom to ask about it.
+    (PEKKA, "fi", "Omat tiedot", {"nav": "Päävalikko", "privacy": "Tietosuojaseloste",
+                                  "log_out": "Kirjaudu ulos", "switch": "Kieli"}),
+], ids=["english", "finnish", "finnish-collection"])
 def test_my_data_fits_a_phone_with_navigation_and_language_switch(new_context, email, lang,
                                                                    heading, words):
     page = new_context(**PHONE).new_page()

@@ -1,13 +1,15 @@
 """Getting access: invitation email, activation link, one-time use, expiry and no enumeration."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from portal.demo import CONTROLLER
 from portal.extensions import db
-from portal.models import OutboxMessage, User
+from portal.models import AuditEvent, OutboxMessage, User
 from tests.conftest import AuthActions, csrf_token, post_form, set_password_form
 from tests.factories import CustomerFactory
 from tests.functional.helpers import (
@@ -18,11 +20,14 @@ from tests.functional.helpers import (
     link_in,
     outbox_mail,
     page,
+    recipient_hash,
     sent_mail,
+    translated,
     without_tokens,
 )
 
 NEW_PASSWORD = "Kuusi-koivua-rannalla-7"
+UNKNOWN = "ei.asiakas@esimerkki.example"
 
 
 @pytest.fixture
@@ -43,6 +48,14 @@ def _invitation_path(app, client) -> str:
 
 
 _activate = set_password_form
+
+
+def _account_count(app, email: str) -> int:
+    with app.app_context():
+        count = db.session.execute(select(func.count()).select_from(User)
+                                   .where(func.lower(User.email) == email.lower())).scalar_one()
+        db.session.remove()
+    return count
 
 
 def _password_of(app, email: str):
@@ -96,12 +109,14 @@ def test_invitation_goes_through_the_outbox_and_is_audited(app, client, demo):
     assert "invitation_sent" in audit_actions(app)
 
 
-def test_unknown_address_gets_the_same_page_and_no_mail(app, english, demo):
+def test_unknown_address_gets_the_same_page_and_only_a_no_data_note(app, english, demo):
     known = _ask(english, ANNA)
-    unknown = _ask(english, "ei.asiakas@esimerkki.example")
+    unknown = _ask(english, UNKNOWN)
     assert known.status_code == unknown.status_code == 200
     assert without_tokens(page(known)) == without_tokens(page(unknown))
-    assert [m.to for m in sent_mail(app)] == [[ANNA]]
+    assert [m.to for m in sent_mail(app)] == [[ANNA], [UNKNOWN]]
+    assert "/activate/" not in sent_mail(app)[-1].body
+    assert _password_of(app, UNKNOWN) is None and _account_count(app, UNKNOWN) == 0
 
 
 def test_invalid_email_gets_a_translated_validation_message(app, client, demo):
@@ -210,3 +225,96 @@ def test_get_access_sends_a_logged_in_customer_to_their_data(client, auth, demo)
     response = client.get("/get-access")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/account")
+
+
+# --- Someone not in the register: one short 'no data' note a day, Finnish first, then English ---
+
+NO_DATA_LINES = (
+    "Hello,",
+    "Someone asked for access to our privacy portal with this email address. Our customer register "
+    "holds no data linked to this address, so we cannot give it access.",
+    "If you did not ask for this, you can ignore this message.",
+)
+OTHER_DETAILS = ("If you think we hold data about you under other details, for example another email "
+                 "address, your name or your phone number, write to %(email)s and tell us which details "
+                 "we should look for.")
+
+
+def _parts(message) -> list[str]:
+    """The language parts of a 'no data' note's text, in order."""
+    return [" ".join(part.split()) for part in message.body.split("\n----\n")]
+
+
+def test_unknown_address_gets_a_note_in_finnish_then_english(app, english, demo):
+    _ask(english, UNKNOWN)
+    [message] = sent_mail(app)
+    assert message.to == [UNKNOWN]
+    finnish, english_part = _parts(message)
+    email = CONTROLLER["privacy_email"]
+    for line in NO_DATA_LINES:
+        assert translated(app, line) in finnish
+        assert line in english_part
+    assert translated(app, OTHER_DETAILS, email=email) in finnish
+    assert OTHER_DETAILS % {"email": email} in english_part
+    assert message.subject == (f"{CONTROLLER['name']}: "
+                               f"{translated(app, 'No data found for your email address')}"
+                               " / No data found for your email address")
+
+
+def test_no_data_note_html_has_both_languages_marked(app, english, demo):
+    _ask(english, UNKNOWN)
+    [message] = sent_mail(app)
+    html, mime = message.alternatives[0]
+    assert mime == "text/html"
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="fi">' in html
+    finnish = html.index('<div lang="fi">')
+    english_part = html.index('<div lang="en">')
+    assert finnish < english_part
+    assert translated(app, NO_DATA_LINES[1]) in html[finnish:english_part]
+    assert NO_DATA_LINES[1] in html[english_part:]
+    assert CONTROLLER["privacy_email"] in html[english_part:]
+
+
+def test_no_data_note_at_most_once_a_day_per_address(app, english, demo):
+    _ask(english, UNKNOWN)
+    _ask(english, UNKNOWN.upper())
+    _ask(english, "toinen.tuntematon@esimerkki.example")
+    assert [m.to for m in sent_mail(app)] == [[UNKNOWN], ["toinen.tuntematon@esimerkki.example"]]
+    with app.app_context():
+        kept = db.session.execute(select(OutboxMessage.recipient).where(OutboxMessage.kind == "no_data")
+                                  .order_by(OutboxMessage.id)).scalars().first()
+        db.session.remove()
+    assert kept == recipient_hash(UNKNOWN)  # sent: only the hash is kept, and it still counts
+
+
+def test_no_data_note_again_after_a_day(app, english, demo):
+    _ask(english, UNKNOWN)
+    with app.app_context():
+        for row in db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "no_data")).scalars():
+            row.created_at -= timedelta(hours=24, minutes=1)
+        db.session.commit()
+        db.session.remove()
+    _ask(english, UNKNOWN)
+    assert [m.to for m in sent_mail(app)] == [[UNKNOWN], [UNKNOWN]]
+
+
+def test_pending_no_data_note_also_counts(mail_down_app):
+    """While the mail server is down the first note waits in the outbox; asking again adds none."""
+    client = mail_down_app.test_client()
+    _ask(client, UNKNOWN)
+    _ask(client, UNKNOWN)
+    rows = outbox_mail(mail_down_app)
+    assert [(r.kind, r.recipient, r.status) for r in rows] == [("no_data", UNKNOWN, "pending")]
+
+
+def test_unknown_address_is_audited_without_the_address(app, english, demo):
+    _ask(english, UNKNOWN)
+    _ask(english, UNKNOWN)
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent).where(AuditEvent.action == "access_requested_unknown")
+                                    .order_by(AuditEvent.id)).scalars().all()
+        rows = [(e.actor_kind, e.actor_id, e.customer_id, e.details) for e in events]
+        db.session.remove()
+    assert rows == [("anonymous", None, None, '{"mail_queued": true}'),
+                    ("anonymous", None, None, '{"mail_queued": false}')]
+    assert "ei.asiakas" not in str(rows)

@@ -54,6 +54,8 @@ def test_no_page_shows_another_customers_data(app, client, auth, two_customers):
     for route in routes:
         response = client.get(route)
         assert response.status_code < 500, route
+        if response.mimetype == "application/zip":  # compressed: tests/functional/test_export.py
+            continue
         shown = page(response)
         for value in two_customers["b"]["secrets"]:
             assert value not in shown, f"{route} shows another customer's {value!r}"

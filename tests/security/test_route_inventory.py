@@ -39,6 +39,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "/language/<code>": (PUBLIC, "POST only; the language switch on every page"),
     "/activate/<token>": (TOKEN, "set the first password from an invitation link"),
     "/reset/<token>": (TOKEN, "set a new password from a reset link"),
+    "/account/confirm-email/<token>": (TOKEN, "confirm a correction's new email address; works logged out"),
     "/login/code": (LOGIN_STEP, "enter the authenticator code after the password"),
     "/login/code/help": (LOGIN_STEP, "lost-authenticator help during the second step"),
     "/login/method": (LOGIN_STEP, "choose the second-step method during log-in"),
@@ -48,6 +49,15 @@ ROUTES: dict[str, tuple[str, str]] = {
     "/account/two-step/<token>": (SIGNED_IN, "POST only; confirm the TOTP set-up with a code"),
     "/account": (CUSTOMER, "'My data': the register entry of the logged-in customer"),
     "/account/sessions/end-others": (CUSTOMER, "POST only; log out the customer's other devices"),
+    "/account/requests": (CUSTOMER, "the customer's own requests and the ways to make one"),
+    "/account/requests/new/<kind>": (CUSTOMER, "make a request (Art 16-18, 21(1)); erasure: fresh log-in"),
+    "/account/requests/<ref>": (CUSTOMER, "one of the customer's own requests; another's reference is 404"),
+    "/account/requests/<ref>/cancel": (CUSTOMER, "POST only; cancel one's own request while it waits"),
+    "/account/requests/<ref>/messages": (CUSTOMER, "POST only; write in one's own request's thread"),
+    "/account/export": (CUSTOMER, "explains the two download formats, links to both"),
+    "/account/export.json": (CUSTOMER, "own data as JSON (Art 15(3), 20); fresh log-in, audited"),
+    "/account/export.zip": (CUSTOMER, "the same as CSV files in a ZIP; fresh log-in, audited"),
+    "/account/marketing": (CUSTOMER, "the customer's own marketing prohibitions and their history"),
 }
 
 SAMPLE_ARGUMENTS = {"code": "en"}  # anything else gets "1": valid for int, string and path
@@ -136,7 +146,8 @@ def test_anonymous_requests_to_protected_rules_are_denied(app, client, demo):
 def test_made_up_tokens_get_no_form(app, client, demo):
     token = csrf_token(client, "/privacy")
     rules = _rules(app, TOKEN)
-    assert {rule.rule for rule in rules} == {"/activate/<token>", "/reset/<token>"}
+    assert {rule.rule for rule in rules} == {"/activate/<token>", "/reset/<token>",
+                                            "/account/confirm-email/<token>"}
     for rule in rules:
         path = re.sub(r"<[^<>]+>", "InvalidToken.abc.def", rule.rule)
         for method in _methods(rule):

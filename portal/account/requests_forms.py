@@ -1,0 +1,250 @@
+"""Forms and words for the customer's requests (correction, erasure, restriction, objection).
+
+The values typed are checked by the same service functions that file the request, so a form
+and the service never disagree; this module only puts the service's codes into words.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.services import register
+from portal.services.holds import HoldCode, Item, Until
+from portal.services.requests import (
+    CORRECTABLE_FIELDS,
+    TEXT_MAX,
+    Correction,
+    Erasure,
+    FieldChange,
+    InvalidValue,
+    Scoped,
+    clean_text,
+    normalise_change,
+    reply_email,
+)
+
+KIND_LABELS = {
+    "correction": _l("Correction of your data"),
+    "erasure": _l("Erasure of your data"),
+    "restriction": _l("Restriction of processing"),
+    "objection": _l("Objection to processing"),
+}
+KIND_TITLES = {
+    "correction": _l("Ask us to correct your data"),
+    "erasure": _l("Ask us to erase your data"),
+    "restriction": _l("Ask us to restrict the processing of your data"),
+    "objection": _l("Object to the processing of your data"),
+}
+STATUS_LABELS = {
+    "pending": _l("waiting for handling"),
+    "in_review": _l("in review"),
+    "approved": _l("approved"),
+    "partially_approved": _l("partially approved"),
+    "denied": _l("denied"),
+    "cancelled": _l("cancelled"),
+}
+SCOPE_LABELS = {
+    "all": _l("All processing of my data"),
+    "marketing": _l("Marketing"),
+    "purpose": _l("A purpose I describe below"),
+}
+_FIELD_LABELS = {f.name: f.label for c in register.DATA_CATEGORIES for f in c.fields}
+FIELD_LABELS = {name: _FIELD_LABELS[name] for name in CORRECTABLE_FIELDS}
+
+HOLD_REASONS = {
+    HoldCode.OPEN_INVOICES: _l("You have an open invoice. We keep what billing needs until it is paid."),
+    HoldCode.DEBT_COLLECTION: _l("An invoice of yours is in debt collection. We keep what the "
+                                 "collection needs until it ends."),
+    HoldCode.ACCOUNTING_BOOKS: _l("The Accounting Act (Kirjanpitolaki 2:10) requires us to keep the "
+                                  "books for 10 years from the end of the financial year."),
+    HoldCode.ACCOUNTING_VOUCHERS: _l("The Accounting Act (Kirjanpitolaki 2:10) requires us to keep "
+                                     "invoices and receipts (vouchers) for 6 years from the end of the "
+                                     "financial year."),
+    HoldCode.CONTACT_PERSON: _l("You are a contact person of a company that is our customer. Your "
+                                "details cannot be erased while you have that role."),
+}
+UNTIL_EVENTS = {
+    Until.INVOICES_PAID: _l("until the invoice is paid"),
+    Until.COLLECTION_ENDED: _l("until the debt collection ends"),
+    Until.ROLE_ENDED: _l("until your role as contact person ends"),
+}
+ITEM_LABELS = {
+    Item.NAME: _l("your name"),
+    Item.CONTACT: _l("your contact details (email, phone)"),
+    Item.ADDRESS: _l("your postal address"),
+    Item.ORGANISATION: _l("your organisation, position and business ID"),
+    Item.BILLING: _l("your billing details"),
+    Item.ORDERS: _l("your orders"),
+    Item.INVOICES: _l("your invoices"),
+    Item.QUOTES: _l("your quotes"),
+    Item.TECHNICAL: _l("technical data such as your IP address"),
+    Item.SOURCES: _l("the record of where your data came from"),
+}
+
+WORDS = SimpleNamespace(kinds=KIND_LABELS, titles=KIND_TITLES, statuses=STATUS_LABELS, scopes=SCOPE_LABELS,
+                        fields=FIELD_LABELS, hold_reasons=HOLD_REASONS, until_events=UNTIL_EVENTS,
+                        items=ITEM_LABELS)
+
+_MESSAGES = {
+    "required": _l("Fill in this field."),
+    "email": _l("Enter a valid email address, e.g. name@example.com."),
+    "phone": _l("Enter a valid phone number, e.g. 040 123 4567 or +46 70 123 4567."),
+    "business_id": _l("Enter a valid business ID (Y-tunnus), e.g. 1234567-1. Check the last digit."),
+    "postal_code": _l("Enter a postal code of five digits, e.g. 00100."),
+    "website": _l("Enter a web address, e.g. www.example.fi."),
+    "e_invoice_address": _l("Enter an e-invoice address (OVT code, e.g. 003712345671) or an IBAN."),
+    "too_long": _l("The text is too long."),
+    "control_characters": _l("Remove the special characters from this text."),
+    "unchanged": _l("This is the value we already have. Enter the corrected value."),
+    "scope": _l("Choose what your request covers."),
+    "not_chosen": _l("You typed a new value but did not tick this detail. Tick it, or clear the value."),
+    "no_fields": _l("Choose at least one detail to correct."),
+}
+_REQUIRED = {
+    "reason_correction": _l("Tell us what is wrong and on what basis."),
+    "reason": _l("Tell us why."),
+    "purpose": _l("Describe the purpose you mean."),
+    "reply_contact": _l("Enter an email address for our reply."),
+    "body": _l("Write your message."),
+}
+
+
+def error_message(code: str, field_name: str | None = None) -> str:
+    """The words for a service refusal code, for the field it concerns."""
+    if code == "required" and field_name in _REQUIRED:
+        return str(_REQUIRED[field_name])
+    if code == "required" and field_name in CORRECTABLE_FIELDS:
+        return str(_l("Enter the new value."))
+    return str(_MESSAGES.get(code, _MESSAGES["required"] if code == "required" else _l("Check this value.")))
+
+
+def _check(field, check, *args, **kwargs):
+    """Run a service check on `field`; put its refusal next to the field. Returns the clean value."""
+    try:
+        return check(*args, **kwargs)
+    except InvalidValue as problem:
+        field.errors.append(error_message(problem.code, problem.field or field.name))
+        return None
+
+
+class _RequestForm(FlaskForm):
+    """What every request form asks: an email address for the reply."""
+
+    reply_contact = EmailField(_l("Email address for our reply"))
+
+    def __init__(self, *args, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field validators, then the service's own checks."""
+        super().validate(extra_validators)
+        self.clean_reply = _check(self.reply_contact, reply_email, self.reply_contact.data)
+        self.check()
+        return not any(field.errors for field in self)
+
+    def check(self) -> None:
+        """Checks particular to the kind of request."""
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CorrectionForm(_RequestForm):
+    """Art 16: tick the details to correct, give each a new value, and say on what basis."""
+
+    chosen = _Checkboxes(_l("Details to correct"), choices=list(FIELD_LABELS.items()), validate_choice=True)
+    reason = TextAreaField(_l("What is wrong, and on what basis should it be corrected?"))
+    submit = SubmitField(_l("Send correction request"))
+
+    def value_field(self, name: str):
+        """The text input for the new value of `name`."""
+        return self[f"new_{name}"]
+
+    def check(self) -> None:
+        chosen = set(self.chosen.data or ())
+        self.changes = []
+        for name in FIELD_LABELS:
+            box = self.value_field(name)
+            if name in chosen:
+                value = _check(box, normalise_change, self.customer, name, box.data)
+                if value is not None:
+                    self.changes.append(FieldChange(name, value))
+            elif (box.data or "").strip():
+                box.errors.append(error_message("not_chosen"))
+        if not chosen and not self.chosen.errors:
+            self.chosen.errors.append(error_message("no_fields"))
+        self.clean_reason = _check(self.reason, clean_text, self.reason.data, required=True,
+                                   field_name="reason_correction")
+
+    def details(self) -> Correction:
+        """The validated request for the service."""
+        return Correction(tuple(self.changes), self.clean_reason)
+
+
+for _name, _length in CORRECTABLE_FIELDS.items():
+    setattr(CorrectionForm, f"new_{_name}", StringField(FIELD_LABELS[_name]))
+
+
+class ErasureForm(_RequestForm):
+    """Art 17: the reason is optional; the holds are shown before sending."""
+
+    reason = TextAreaField(_l("Why do you want your data erased? (optional)"))
+    submit = SubmitField(_l("Send erasure request"))
+
+    def check(self) -> None:
+        self.clean_reason = _check(self.reason, clean_text, self.reason.data, required=False,
+                                   field_name="reason")
+
+    def details(self) -> Erasure:
+        """The validated request for the service."""
+        return Erasure(self.clean_reason or "")
+
+
+class ScopedForm(_RequestForm):
+    """Art 18 restriction or Art 21(1) objection: what it covers and why."""
+
+    scope = RadioField(_l("What does your request cover?"), choices=list(SCOPE_LABELS.items()),
+                       validate_choice=False)
+    purpose = TextAreaField(_l("The purpose you mean"))
+    reason = TextAreaField(_l("Why?"))
+    submit = SubmitField(_l("Send request"))
+
+    def check(self) -> None:
+        if self.scope.data not in SCOPE_LABELS:
+            self.scope.errors.append(error_message("scope"))
+        self.clean_purpose = _check(self.purpose, clean_text, self.purpose.data,
+                                    required=self.scope.data == "purpose", field_name="purpose")
+        self.clean_reason = _check(self.reason, clean_text, self.reason.data, required=True,
+                                   field_name="reason")
+
+    def details(self) -> Scoped:
+        """The validated request for the service."""
+        return Scoped(self.scope.data, self.clean_reason, self.clean_purpose or "")
+
+
+class MessageForm(FlaskForm):
+    """A message to customer service in a request's thread."""
+
+    body = TextAreaField(_l("Your message"))
+    submit = SubmitField(_l("Send message"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """CSRF, then the service's text check."""
+        ok = super().validate(extra_validators)
+        self.clean_body = _check(self.body, clean_text, self.body.data, required=True,
+                                 max_length=TEXT_MAX, field_name="body")
+        return ok and not self.body.errors
+
+
+class CancelForm(FlaskForm):
+    """Cancel a request still waiting for handling."""
+
+    submit = SubmitField(_l("Yes, cancel this request"))
