@@ -13,7 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Create and configure the app: only configure and register."""
     app = PortalFlask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
-    from portal import account, auth, cli, errors, extensions_setup, i18n, mailer, main, templating
+    from portal import account, auth, cli, errors, extensions_setup, i18n, mailer, main, staff, templating
 
     extensions_setup.register_extensions(app)
     mailer.register(app)
@@ -22,6 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(staff.bp)
     auth.register_security(app)
     errors.register(app)
     cli.register(app)

@@ -185,6 +185,7 @@ class Config:
 
     # Invitations and outgoing mail
     PORTAL_INVITATION_VALID_DAYS = 7
+    PORTAL_EMAIL_CONFIRM_VALID_DAYS = 7  # link confirming a correction's new email address
     PORTAL_OUTBOX_SEND_IMMEDIATELY = _env_bool("PORTAL_OUTBOX_SEND_IMMEDIATELY", True)
     PORTAL_OUTBOX_MAX_ATTEMPTS = 8
     PORTAL_RETENTION_YEARS = 10
@@ -216,7 +217,7 @@ class Config:
     SECURITY_LOGOUT_METHODS = ["POST"]
     SECURITY_RESET_URL = "/reset"
     SECURITY_CHANGE_URL = "/account/password"
-    SECURITY_POST_LOGIN_VIEW = "/account"
+    SECURITY_POST_LOGIN_VIEW = "/account"  # staff are sent on from there to the queue
     SECURITY_POST_LOGOUT_VIEW = "/"
     SECURITY_POST_RESET_VIEW = "/login"
     SECURITY_POST_CHANGE_VIEW = "/account"
@@ -233,6 +234,11 @@ class Config:
     SECURITY_TWO_FACTOR_RESCUE_URL = "/login/code/help"
     SECURITY_TWO_FACTOR_SELECT_URL = "/login/method"
     SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account"
+    # One-time recovery codes for a lost authenticator (staff), shown once and stored encrypted.
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES_URL = "/account/recovery-codes"
+    SECURITY_MULTI_FACTOR_RECOVERY_URL = "/login/recovery"
     SECURITY_TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER", "Privacy portal")
     SECURITY_I18N_DOMAIN = "flask_security"
     SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False

@@ -11,6 +11,7 @@ from flask_security.proxies import _security
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.demo_requests import add_demo_requests
 from portal.models import (
     Customer,
     DataSource,
@@ -22,10 +23,13 @@ from portal.models import (
     Role,
     User,
 )
+from portal.models.types import utcnow
 from portal.services.controller import update_settings
+from portal.services.requests import helsinki_date
 
 DEMO_PASSWORD = "Esimerkki-demo-2026"
 STAFF_EMAIL = "kasittelija@esimerkki.example"
+ADMIN_EMAIL = "tietosuojavastaava@esimerkki.example"
 
 CONTROLLER = {
     "name": "Esimerkki Oy",
@@ -91,6 +95,16 @@ CONTROLLER = {
                   "your language. The other is set when you log in: it remembers this browser for a "
                   "year, so that you can still log in while someone else is trying to guess your "
                   "password. No analytics or marketing cookies are used.",
+    "confidentiality_fi": "Sitoudun pitämään salassa kaikki asiakasrekisterin tiedot, jotka saan tietooni "
+                          "työssäni, myös työsuhteen päätyttyä. Käsittelen tietoja vain työtehtävieni "
+                          "edellyttämässä laajuudessa enkä luovuta niitä sivullisille. Käytän vain omia "
+                          "tunnuksiani enkä anna niitä kenenkään muun käyttöön. Ilmoitan viipymättä "
+                          "tietoturvaloukkauksesta tai sen epäilystä tietosuojavastaavalle.",
+    "confidentiality_en": "I undertake to keep confidential all customer register data that I learn in "
+                          "my work, also after my employment ends. I process the data only as far as my "
+                          "duties require and do not disclose it to outsiders. I use only my own "
+                          "credentials and never let anyone else use them. I report a data breach, or a "
+                          "suspected one, to the data protection officer without delay.",
     "profiling_fi": "Tietojasi ei käytetä automaattiseen päätöksentekoon eikä profilointiin.",
     "profiling_en": "Your data is not used for automated decision-making or profiling.",
 }
@@ -133,6 +147,9 @@ def _people() -> list[dict]:
         dict(first_name="Anna", last_name="Testinen", email="anna.testinen@esimerkki.example",
              street_address="Kuusitie 4", postal_code="70100", city="Kuopio", language="en",
              relationship_start=date(2012, 2, 2), relationship_end=date(2018, 12, 31)),
+        dict(first_name="Sanna", last_name="Salminen", email="sanna.salminen@esimerkki.example",
+             phone="+358 50 999 0000", language="fi", relationship_start=date(2026, 6, 1),
+             ip_address="198.51.100.7"),
     ]
 
 
@@ -206,8 +223,11 @@ class DemoRefused(RuntimeError):
     """The database holds real register entries; the demo must not mix with them."""
 
 
-def load_demo(session: Session) -> list[DemoLogin]:
-    """Fill an empty (or demo-only) database with the demo register; return the log-ins."""
+def load_demo(session: Session, *, requests: bool = True) -> list[DemoLogin]:
+    """Fill an empty (or demo-only) database with the demo register; return the log-ins.
+
+    `requests=False` leaves out the demo's requests (tests of filing requests start clean).
+    """
     real = session.execute(
         select(func.count()).select_from(Customer).where(Customer.demo.is_(False))
     ).scalar_one()
@@ -216,7 +236,10 @@ def load_demo(session: Session) -> list[DemoLogin]:
     update_settings(session, CONTROLLER)
     customer_role = _role(session, "customer", "Customer in the register")
     reviewer_role = _role(session, "reviewer", "Staff reviewer")
-    existing = {c.email: c for c in session.execute(select(Customer)).scalars()}
+    admin_role = _role(session, "admin", "Staff administrator: audit log, staff and register")
+    staff = _staff(session, STAFF_EMAIL, [reviewer_role], signed=False)
+    admin = _staff(session, ADMIN_EMAIL, [reviewer_role, admin_role], signed=True)
+    existing = session.execute(select(func.count()).select_from(Customer)).scalar_one()
     if not existing:
         people = {}
         for data in _people():
@@ -225,32 +248,45 @@ def load_demo(session: Session) -> list[DemoLogin]:
             people[data["first_name"]] = customer
         _history(session, people)
         session.flush()
-        for key in ("Maija", "Matti", "Liisa", "Pekka"):
+        for key in ("Maija", "Matti", "Liisa", "Pekka", "Sanna"):
             customer = people[key]
             session.add(User(email=customer.email, password=hash_password(DEMO_PASSWORD),
                              fs_uniquifier=uuid.uuid4().hex, active=True, locale=customer.language,
                              customer=customer, roles=[customer_role],
                              activated_at=_dt(2026, 1, 5), confirmed_at=_dt(2026, 1, 5)))
-    staff = session.execute(select(User).where(User.email == STAFF_EMAIL)).scalar_one_or_none()
-    if staff is None:
-        staff = User(email=STAFF_EMAIL, password=hash_password(DEMO_PASSWORD), fs_uniquifier=uuid.uuid4().hex,
-                     active=True, locale="fi", roles=[reviewer_role], tf_primary_method="authenticator",
-                     tf_totp_secret=_security._totp_factory.generate_totp_secret(),
-                     confidentiality_signed_at=_dt(2026, 1, 2), activated_at=_dt(2026, 1, 2))
-        session.add(staff)
+        session.flush()
+        if requests:
+            add_demo_requests(session, people, staff, helsinki_date(utcnow()))
     session.commit()
-    totp_key = _security._totp_factory.get_totp_pretty_key(staff.tf_totp_secret)
     logins = [DemoLogin("customer", c["email"], DEMO_PASSWORD if c["first_name"] != "Anna" else None,
                         _NOTES[c["first_name"]]) for c in _people()]
-    logins.append(DemoLogin("staff", STAFF_EMAIL, DEMO_PASSWORD,
-                            f"reviewer; TOTP secret for an authenticator app: {totp_key}"))
+    for user, note in ((staff, "reviewer; accepts the confidentiality commitment at first log-in"),
+                       (admin, "reviewer and administrator (audit log)")):
+        key = _security._totp_factory.get_totp_pretty_key(user.tf_totp_secret)
+        logins.append(DemoLogin("staff", user.email, DEMO_PASSWORD,
+                                f"{note}; TOTP secret for an authenticator app: {key}"))
     return logins
+
+
+def _staff(session: Session, email: str, roles: list[Role], *, signed: bool) -> User:
+    """A demo staff member with an authenticator secret, created once."""
+    user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        user = User(email=email, password=hash_password(DEMO_PASSWORD), fs_uniquifier=uuid.uuid4().hex,
+                    active=True, locale="fi", roles=roles, tf_primary_method="authenticator",
+                    tf_totp_secret=_security._totp_factory.generate_totp_secret(),
+                    confidentiality_signed_at=_dt(2026, 1, 2) if signed else None,
+                    activated_at=_dt(2026, 1, 2))
+        session.add(user)
+        session.flush()
+    return user
 
 
 _NOTES = {
     "Maija": "private customer, Finnish; one marketing prohibition",
     "Matti": "company contact person (Testiyhtiö Oy), English",
     "Liisa": "has an open invoice",
-    "Pekka": "customer relationship ended; a debt in collection",
+    "Pekka": "customer relationship ended; a debt in collection; asked for erasure",
     "Anna": "no account yet: ask for an invitation at /get-access",
+    "Sanna": "newsletter subscriber with no purchases: nothing holds her data",
 }

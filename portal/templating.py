@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.services.controller import get_settings
+from portal.words import WORDS
 
 SUPERVISORY_AUTHORITY = {
     "name_fi": "Tietosuojavaltuutetun toimisto",
@@ -43,6 +44,12 @@ def portal_privacy_email() -> str:
     return settings.privacy_email if settings else ""
 
 
+def in_locale(locale: str, caller) -> str:
+    """Render a template's `{% call in_locale(code) %}` block in `locale` (mail in two languages)."""
+    with force_locale(locale):
+        return caller()
+
+
 def register(app: Flask) -> None:
     """Expose the helpers to Jinja."""
     app.jinja_env.globals.update(
@@ -50,4 +57,6 @@ def register(app: Flask) -> None:
         portal_privacy_email=portal_privacy_email,
         authority=SUPERVISORY_AUTHORITY,
         get_locale=get_locale,
+        request_words=WORDS,
+        in_locale=in_locale,
     )

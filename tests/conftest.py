@@ -138,15 +138,64 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def demo(app):
-    """The demo register loaded; returns the printed log-ins."""
+def _load_demo(app, *, requests: bool):
     from portal.demo import load_demo
 
     with app.app_context():
-        logins = load_demo(_db.session)
+        logins = load_demo(_db.session, requests=requests)
         _db.session.remove()
     return logins
+
+
+@pytest.fixture
+def demo(app):
+    """The demo register without its requests (customer flows start clean); returns the log-ins."""
+    return _load_demo(app, requests=False)
+
+
+@pytest.fixture
+def demo_queue(app):
+    """The demo register as `flask demo` loads it, requests of every kind and state included."""
+    return _load_demo(app, requests=True)
+
+
+def log_in_staff(client, logins, email: str) -> object:
+    """Log the demo staff member `email` in with password and authenticator code; return the client."""
+    import pyotp
+
+    from portal.demo import DEMO_PASSWORD
+
+    [staff] = [login for login in logins if login.email == email]
+    key = staff.note.rsplit(": ", 1)[1].replace("-", "")
+    first = AuthActions(client).login(email, DEMO_PASSWORD)
+    assert "/login/code" in first.headers["Location"], first.status_code
+    response = client.post("/login/code", data={"code": pyotp.TOTP(key).now(),
+                                                "csrf_token": csrf_token(client, "/privacy")})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+@pytest.fixture
+def reviewer_client(app, client, demo_queue):
+    """The demo reviewer, logged in with TOTP, commitment accepted, over the full demo queue."""
+    from portal.demo import STAFF_EMAIL
+    from portal.models import User
+    from portal.models.types import utcnow
+
+    with app.app_context():
+        user = _db.session.execute(_db.select(User).where(User.email == STAFF_EMAIL)).scalar_one()
+        user.confidentiality_signed_at = utcnow()
+        _db.session.commit()
+        _db.session.remove()
+    return log_in_staff(client, demo_queue, STAFF_EMAIL)
+
+
+@pytest.fixture
+def admin_client(app, client, demo_queue):
+    """The demo administrator (also a reviewer), logged in with TOTP, over the full demo queue."""
+    from portal.demo import ADMIN_EMAIL
+
+    return log_in_staff(client, demo_queue, ADMIN_EMAIL)
 
 
 def csrf_token(client, path: str) -> str:

@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from portal.account import bp
 from portal.account.requests_forms import (
-    FIELD_LABELS,
-    WORDS,
     CancelForm,
+    ConfirmEmailForm,
     CorrectionForm,
     ErasureForm,
     MessageForm,
@@ -27,28 +26,23 @@ from portal.i18n import short_date
 from portal.models import PrivacyRequest
 from portal.models.requests import REQUEST_KINDS
 from portal.models.types import utcnow
+from portal.services import email_confirmation as confirmation
 from portal.services import requests as service
+from portal.services.email_confirmation import Confirmed
 from portal.services.holds import Hold, erasure_holds
 from portal.services.invitations import Signer
 from portal.templating import portal_privacy_email
+from portal.words import FIELD_LABELS
 
 FORMS = {"correction": CorrectionForm, "erasure": ErasureForm,
          "restriction": ScopedForm, "objection": ScopedForm}
 TEMPLATES = {"correction": "new_correction", "erasure": "new_erasure",
              "restriction": "new_scoped", "objection": "new_scoped"}
 ERASURE_FRESHNESS = timedelta(minutes=10)
-CONFIRM_VALID_DAYS = 7
 _REFERENCE = re.compile(r"PR-[0-9]{4}-[0-9]{6,12}")
-# The signed token in an email-confirmation link is the credential: the link works in any browser.
-@bp.record_once
-def _register_words(state) -> None:
-    """Let every template (pages and emails, staff ones too) put request codes into words."""
-    state.app.jinja_env.globals["request_words"] = WORDS
-
-
 def confirm_signer() -> Signer:
-    """Signs email-confirmation links with the app's secret; valid CONFIRM_VALID_DAYS."""
-    days = current_app.config.get("PORTAL_EMAIL_CONFIRM_VALID_DAYS", CONFIRM_VALID_DAYS)
+    """Signs email-confirmation links with the app's secret; valid PORTAL_EMAIL_CONFIRM_VALID_DAYS."""
+    days = current_app.config["PORTAL_EMAIL_CONFIRM_VALID_DAYS"]
     return Signer(current_app.config["SECRET_KEY"], days * 86400)
 
 
@@ -165,11 +159,19 @@ def request_message(ref: str):
     return redirect(url_for("account.request_detail", ref=ref, _anchor="messages"))
 
 
-@bp.route("/confirm-email/<token>")
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
-    """Open the link sent to a correction's new email address: it proves the address works."""
-    actor = current_user if current_user.is_authenticated else None
-    outcome = service.confirm_new_email(db.session, confirm_signer(), token, actor=actor)
-    ok = outcome in (service.Confirmed.CONFIRMED, service.Confirmed.ALREADY, service.Confirmed.CLOSED)
-    return render_template("account/requests/email_confirmed.html", outcome=outcome.value), 200 if ok else 400
+    """The link sent to a correction's new email address; the button on it (a POST) confirms.
 
+    Opening the link changes nothing, so mail scanners that follow links cannot confirm for the
+    person. The signed token is the credential: it works in any browser, logged in or not.
+    """
+    signer = confirm_signer()
+    if request.method == "POST" and ConfirmEmailForm().validate_on_submit():
+        actor = current_user if current_user.is_authenticated else None
+        outcome = confirmation.confirm_new_email(db.session, signer, token, actor=actor)
+    else:
+        outcome = confirmation.check_token(db.session, signer, token)
+    good = (Confirmed.READY, Confirmed.CONFIRMED, Confirmed.ALREADY, Confirmed.CLOSED)
+    return render_template("account/requests/email_confirmed.html", outcome=outcome.value,
+                           form=ConfirmEmailForm()), 200 if outcome in good else 400

@@ -6,89 +6,15 @@ and the service never disagree; this module only puts the service's codes into w
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.services import register
-from portal.services.holds import HoldCode, Item, Until
-from portal.services.requests import (
-    CORRECTABLE_FIELDS,
-    TEXT_MAX,
-    Correction,
-    Erasure,
-    FieldChange,
-    InvalidValue,
-    Scoped,
-    clean_text,
-    normalise_change,
-    reply_email,
-)
-
-KIND_LABELS = {
-    "correction": _l("Correction of your data"),
-    "erasure": _l("Erasure of your data"),
-    "restriction": _l("Restriction of processing"),
-    "objection": _l("Objection to processing"),
-}
-KIND_TITLES = {
-    "correction": _l("Ask us to correct your data"),
-    "erasure": _l("Ask us to erase your data"),
-    "restriction": _l("Ask us to restrict the processing of your data"),
-    "objection": _l("Object to the processing of your data"),
-}
-STATUS_LABELS = {
-    "pending": _l("waiting for handling"),
-    "in_review": _l("in review"),
-    "approved": _l("approved"),
-    "partially_approved": _l("partially approved"),
-    "denied": _l("denied"),
-    "cancelled": _l("cancelled"),
-}
-SCOPE_LABELS = {
-    "all": _l("All processing of my data"),
-    "marketing": _l("Marketing"),
-    "purpose": _l("A purpose I describe below"),
-}
-_FIELD_LABELS = {f.name: f.label for c in register.DATA_CATEGORIES for f in c.fields}
-FIELD_LABELS = {name: _FIELD_LABELS[name] for name in CORRECTABLE_FIELDS}
-
-HOLD_REASONS = {
-    HoldCode.OPEN_INVOICES: _l("You have an open invoice. We keep what billing needs until it is paid."),
-    HoldCode.DEBT_COLLECTION: _l("An invoice of yours is in debt collection. We keep what the "
-                                 "collection needs until it ends."),
-    HoldCode.ACCOUNTING_BOOKS: _l("The Accounting Act (Kirjanpitolaki 2:10) requires us to keep the "
-                                  "books for 10 years from the end of the financial year."),
-    HoldCode.ACCOUNTING_VOUCHERS: _l("The Accounting Act (Kirjanpitolaki 2:10) requires us to keep "
-                                     "invoices and receipts (vouchers) for 6 years from the end of the "
-                                     "financial year."),
-    HoldCode.CONTACT_PERSON: _l("You are a contact person of a company that is our customer. Your "
-                                "details cannot be erased while you have that role."),
-}
-UNTIL_EVENTS = {
-    Until.INVOICES_PAID: _l("until the invoice is paid"),
-    Until.COLLECTION_ENDED: _l("until the debt collection ends"),
-    Until.ROLE_ENDED: _l("until your role as contact person ends"),
-}
-ITEM_LABELS = {
-    Item.NAME: _l("your name"),
-    Item.CONTACT: _l("your contact details (email, phone)"),
-    Item.ADDRESS: _l("your postal address"),
-    Item.ORGANISATION: _l("your organisation, position and business ID"),
-    Item.BILLING: _l("your billing details"),
-    Item.ORDERS: _l("your orders"),
-    Item.INVOICES: _l("your invoices"),
-    Item.QUOTES: _l("your quotes"),
-    Item.TECHNICAL: _l("technical data such as your IP address"),
-    Item.SOURCES: _l("the record of where your data came from"),
-}
-
-WORDS = SimpleNamespace(kinds=KIND_LABELS, titles=KIND_TITLES, statuses=STATUS_LABELS, scopes=SCOPE_LABELS,
-                        fields=FIELD_LABELS, hold_reasons=HOLD_REASONS, until_events=UNTIL_EVENTS,
-                        items=ITEM_LABELS)
+from portal.services.refusals import InvalidValue
+from portal.services.requests import Correction, Erasure, FieldChange, Scoped
+from portal.services.values import CORRECTABLE_FIELDS, TEXT_MAX, clean_text, normalise_change, reply_email
+from portal.words import FIELD_LABELS, SCOPE_LABELS
 
 _MESSAGES = {
     "required": _l("Fill in this field."),
@@ -242,6 +168,12 @@ class MessageForm(FlaskForm):
         self.clean_body = _check(self.body, clean_text, self.body.data, required=True,
                                  max_length=TEXT_MAX, field_name="body")
         return ok and not self.body.errors
+
+
+class ConfirmEmailForm(FlaskForm):
+    """Confirm a correction's new email address (the button on the page the link opens)."""
+
+    submit = SubmitField(_l("Confirm this address"))
 
 
 class CancelForm(FlaskForm):

@@ -28,6 +28,8 @@ def require_customer():
 
 @auth_required("session")
 def _logged_in_customer():
+    if current_user.is_staff and request.endpoint == "account.my_data":
+        return redirect(url_for("staff.queue"))  # where a staff log-in lands
     if current_user.customer is None:
         abort(403)
     return None

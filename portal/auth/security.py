@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 from flask import Flask, current_app, request, session
@@ -157,6 +158,10 @@ def register_security(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     app.config.setdefault("SECURITY_API_ENABLED_METHODS", ["session"])
     app.config["SECURITY_I18N_DIRNAME"] = ["builtin", app.config["BABEL_TRANSLATION_DIRECTORIES"]]
+    if not app.config.get("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"):
+        # Recovery codes are stored encrypted under a key derived from the app's secret.
+        digest = hashlib.sha256(b"portal.recovery-codes:" + app.config["SECRET_KEY"].encode()).digest()
+        app.config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] = [base64.urlsafe_b64encode(digest)]
     security = Security(login_form=PortalLoginForm, mail_util_cls=PortalMailUtil, totp_cls=PortalTotp,
                         password_util_cls=PortalPasswordUtil)
     security.init_app(app, datastore, register_blueprint=True)

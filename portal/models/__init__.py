@@ -12,7 +12,13 @@ from portal.models.customers import (
 from portal.models.history import Invoice, Order, Quote
 from portal.models.outbox import OutboxMessage
 from portal.models.provenance import DataSource, Disclosure
-from portal.models.requests import PrivacyRequest, RequestEvent, RequestMessage
+from portal.models.requests import (
+    PrivacyRequest,
+    ProcessingFlag,
+    RecipientNotice,
+    RequestEvent,
+    RequestMessage,
+)
 from portal.models.settings import ControllerSettings
 
 __all__ = [
@@ -29,7 +35,9 @@ __all__ = [
     "Order",
     "OutboxMessage",
     "PrivacyRequest",
+    "ProcessingFlag",
     "Quote",
+    "RecipientNotice",
     "RequestEvent",
     "RequestMessage",
     "Role",

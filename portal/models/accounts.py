@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_security import RoleMixin, UserMixin
+from flask_security.models.fsqla_v3 import AsaList
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -53,6 +55,9 @@ class User(db.Model, UserMixin):
         ForeignKey("customer.id", ondelete="SET NULL"), unique=True
     )
     confidentiality_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Flask-Security's one-time recovery codes for a lost authenticator (staff), stored hashed
+    # by Flask-Security when SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS is set.
+    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(AsaList()))
 
     roles = relationship("Role", secondary=roles_users, lazy="selectin")
     customer = relationship("Customer", back_populates="account")

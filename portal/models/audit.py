@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -25,10 +25,10 @@ class AuditEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
     actor_kind: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customer.id", ondelete="SET NULL"), index=True
-    )
+    # Pseudonymous ids, not foreign keys: the chained content must not change when a person or
+    # an account is erased, so nothing may null or cascade these columns.
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    customer_id: Mapped[int | None] = mapped_column(index=True)
     purpose: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -62,6 +62,9 @@ class Customer(db.Model):
     relationship_end: Mapped[date | None] = mapped_column()
     is_contact_person: Mapped[bool] = mapped_column(Boolean, default=False)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by an approved erasure: what stays is only what a hold needs, kept until purge_on.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purge_on: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -82,6 +85,13 @@ class Customer(db.Model):
                                      order_by="MarketingChange.id.desc()")
     requests = relationship("PrivacyRequest", back_populates="customer",
                             order_by="PrivacyRequest.id.desc()")
+    flags = relationship("ProcessingFlag", back_populates="customer", order_by="ProcessingFlag.id",
+                         cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def active_flags(self) -> list:
+        """Restrictions, objections and erasure holds in force now."""
+        return [flag for flag in self.flags if flag.lifted_at is None]
 
     def __repr__(self) -> str:
         return f"<Customer id={self.id}>"

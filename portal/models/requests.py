@@ -35,7 +35,9 @@ class PrivacyRequest(db.Model):
         CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),
         CheckConstraint(_in("channel", REQUEST_CHANNELS), name="channel"),
         CheckConstraint("extended_due_on IS NULL OR extended_due_on > due_on", name="extension"),
-        Index("ix_privacy_request_status_due", "status", "due_on", "id"),
+        CheckConstraint("deadline >= due_on", name="deadline"),
+        Index("ix_privacy_request_status_deadline", "status", "deadline", "id"),
+        Index("ix_privacy_request_assignee_deadline", "assignee_id", "status", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,8 @@ class PrivacyRequest(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_on: Mapped[date] = mapped_column()
     extended_due_on: Mapped[date | None] = mapped_column()
+    # The date the answer is due now: due_on, or extended_due_on once extended (the queue's order).
+    deadline: Mapped[date] = mapped_column(default=lambda ctx: ctx.get_current_parameters()["due_on"])
     extension_reason: Mapped[str | None] = mapped_column(Text)
     # What is asked: fields and new values (correction), scope and reason (others).
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -65,6 +69,9 @@ class PrivacyRequest(db.Model):
                           cascade="all, delete-orphan")
     messages = relationship("RequestMessage", back_populates="request",
                             order_by="RequestMessage.id", cascade="all, delete-orphan")
+    notices = relationship("RecipientNotice", back_populates="request", order_by="RecipientNotice.id",
+                           cascade="all, delete-orphan")
+    assignee = relationship("User", foreign_keys=[assignee_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -80,6 +87,10 @@ class PrivacyRequest(db.Model):
     def effective_due_on(self) -> date:
         """The due date, extended if it was."""
         return self.extended_due_on or self.due_on
+
+    def extend(self, until: date, reason: str) -> None:
+        """Move the deadline to `until` with the reason the customer is told (no checks here)."""
+        self.extended_due_on, self.extension_reason, self.deadline = until, reason, until
 
 
 class RequestEvent(db.Model):
@@ -118,3 +129,49 @@ class RequestMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
 
     request = relationship("PrivacyRequest", back_populates="messages")
+
+
+class RecipientNotice(db.Model):
+    """Art 19: a recipient of the customer's data told about a correction, erasure or restriction.
+
+    `method` is "email" when the portal sent the notice, "manual" when the recipient has no
+    address on file and staff must tell them another way (then `done_at` stays empty until they do).
+    """
+
+    __tablename__ = "recipient_notice"
+    __table_args__ = (CheckConstraint("method IN ('email', 'manual')", name="method"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True)
+    disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosure.id", ondelete="SET NULL"))
+    recipient: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request = relationship("PrivacyRequest", back_populates="notices")
+
+
+class ProcessingFlag(db.Model):
+    """An approved restriction (Art 18) or objection (Art 21(1)) in force on a customer's data.
+
+    Shown wherever staff see the customer. `lifted_at` is set when it ends (Art 18(3): the
+    customer is told before a restriction is lifted).
+    """
+
+    __tablename__ = "processing_flag"
+    __table_args__ = (
+        CheckConstraint("kind IN ('restriction', 'objection', 'erasure_hold')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))  # all, marketing, purpose (erasure_hold: all)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("privacy_request.id", ondelete="SET NULL"))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer = relationship("Customer", back_populates="flags")

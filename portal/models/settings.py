@@ -22,6 +22,7 @@ BILINGUAL_FIELDS = (
     "security",
     "cookies",
     "profiling",
+    "confidentiality",
 )
 PLAIN_FIELDS = (
     "name",
@@ -76,6 +77,9 @@ class ControllerSettings(db.Model):
     cookies_en: Mapped[str] = mapped_column(Text, default="")
     profiling_fi: Mapped[str] = mapped_column(Text, default="")
     profiling_en: Mapped[str] = mapped_column(Text, default="")
+    # The confidentiality commitment every staff member accepts before first use.
+    confidentiality_fi: Mapped[str] = mapped_column(Text, default="")
+    confidentiality_en: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def text(self, field: str, locale: str) -> str:

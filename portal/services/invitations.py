@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from flask_babel import force_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.models import Customer, OutboxMessage, Role, User
 from portal.models.types import utcnow
 from portal.services.audit import record_audit
-from portal.services.outbox import _recipient_hash, queue_email
+from portal.services.outbox import queue_email, recipient_hash
 
 _SALT = "portal-invitation"
 
@@ -116,12 +115,6 @@ def invite_customer(session: Session, signer: Signer, customer: Customer, *, act
 NO_DATA_MAIL_INTERVAL = timedelta(hours=24)
 
 
-def _in_locale(locale: str, caller) -> str:
-    """Render a template's `{% call in_locale(...) %}` block in `locale` (mail in two languages)."""
-    with force_locale(locale):
-        return caller()
-
-
 def _no_data_mail_since(session: Session, address: str, since: datetime) -> bool:
     """True if a 'no data' mail to `address` was queued or sent after `since`.
 
@@ -133,7 +126,7 @@ def _no_data_mail_since(session: Session, address: str, since: datetime) -> bool
             OutboxMessage.status.in_(("pending", "sent")),
             OutboxMessage.created_at >= since,
             or_(func.lower(OutboxMessage.recipient) == address.lower(),
-                OutboxMessage.recipient == _recipient_hash(address)),
+                OutboxMessage.recipient == recipient_hash(address)),
         ).limit(1)
     ).first() is not None
 
@@ -153,7 +146,7 @@ def request_access(session: Session, signer: Signer, email: str, *,
         mail = not _no_data_mail_since(session, address, utcnow() - NO_DATA_MAIL_INTERVAL)
         if mail:
             queue_email(session, recipient=address, template="no_data", locale=languages[0],
-                        mail_languages=tuple(languages), in_locale=_in_locale)
+                        mail_languages=tuple(languages))
         record_audit(session, "access_requested_unknown", actor_kind="anonymous",
                      details={"mail_queued": mail})
         return

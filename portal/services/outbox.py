@@ -76,13 +76,14 @@ def queue_task(session: Session, kind: str, argument: str) -> OutboxMessage:
     return message
 
 
-def _recipient_hash(address: str) -> str:
+def recipient_hash(address: str) -> str:
+    """What a sent message keeps of its recipient: a hash, enough to match a later mail to one address."""
     return "sha256:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
 def _forget_content(message: OutboxMessage) -> None:
     """Keep only kind, recipient hash and times: the body held live links and personal data."""
-    message.recipient = _recipient_hash(message.recipient)
+    message.recipient = recipient_hash(message.recipient)
     message.body_text = ""
     message.body_html = None
 

@@ -105,14 +105,6 @@ QUOTE_STATUS_LABELS = {
 
 LANGUAGE_LABELS = {"fi": "suomi", "en": "English"}
 
-REQUEST_KIND_LABELS = {
-    "correction": _l("Correction of your data"),
-    "erasure": _l("Erasure of your data"),
-    "restriction": _l("Restriction of processing"),
-    "objection": _l("Objection to processing"),
-}
-
-
 @dataclass(frozen=True)
 class ShownField:
     """A field's label and the value as shown to the customer."""

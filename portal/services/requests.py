@@ -8,43 +8,33 @@ filed by staff or the API obey the same rules.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from stdnum import iban
-from stdnum.exceptions import ValidationError
-from stdnum.fi import ytunnus
 
 from portal.models import Customer, PrivacyRequest, RequestEvent, RequestMessage
 from portal.models.requests import OPEN_STATUSES, REQUEST_KINDS
 from portal.models.types import utcnow
 from portal.services.audit import record_audit
+from portal.services.email_confirmation import confirmation_token
 from portal.services.holds import erasure_holds
 from portal.services.invitations import Signer
 from portal.services.outbox import queue_email
+from portal.services.refusals import (  # noqa: F401 (the views catch them from here)
+    DuplicateRequest,
+    InvalidValue,
+    NotCancellable,
+    RequestChanged,
+    RequestClosed,
+    RequestRefused,
+)
+from portal.services.values import SCOPES, clean_text, normalise_change, reply_email
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-# The Customer fields a customer may ask to have corrected, and their column lengths.
-CORRECTABLE_FIELDS: dict[str, int] = {
-    "first_name": 100, "last_name": 100, "organisation": 200, "position": 120,
-    "business_id": 9, "email": 255, "phone": 32, "street_address": 200, "postal_code": 10,
-    "city": 100, "website": 255, "e_invoice_address": 64,
-}
-REQUIRED_FIELDS = frozenset({"first_name", "last_name", "email"})
-SCOPES = ("all", "marketing", "purpose")  # what a restriction or objection covers
-TEXT_MAX = 4000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONFIRM_SALT = "portal-confirm-email"
 
 
 def add_month(day: date, months: int = 1) -> date:
@@ -62,48 +52,6 @@ def add_month(day: date, months: int = 1) -> date:
 def helsinki_date(moment: datetime) -> date:
     """The calendar date of `moment` in Finland."""
     return moment.astimezone(HELSINKI).date()
-
-
-class RequestRefused(Exception):
-    """The request cannot be filed or changed; `code` says why (the view words it)."""
-
-    code = "refused"
-
-
-class InvalidValue(RequestRefused, ValueError):
-    """A typed value is not acceptable; `field` names it when there is one."""
-
-    def __init__(self, code: str, field_name: str | None = None):
-        super().__init__(code)
-        self.code, self.field = code, field_name
-
-
-class DuplicateRequest(RequestRefused):
-    """An open request of the same kind about the same thing exists."""
-
-    code = "duplicate"
-
-    def __init__(self, existing: PrivacyRequest, fields: tuple[str, ...] = ()):
-        super().__init__(existing.reference)
-        self.reference, self.fields = existing.reference, fields
-
-
-class NotCancellable(RequestRefused):
-    """Only a request still waiting for handling can be cancelled."""
-
-    code = "not_cancellable"
-
-
-class RequestClosed(RequestRefused):
-    """The request has been decided or cancelled: its thread is closed."""
-
-    code = "closed"
-
-
-class RequestChanged(RequestRefused):
-    """Someone else changed the request at the same moment; nothing was saved."""
-
-    code = "changed"
 
 
 @dataclass(frozen=True)
@@ -136,106 +84,6 @@ class Scoped:
     scope: str
     reason: str = field(repr=False)
     purpose: str = field(default="", repr=False)  # the purpose described, when scope is "purpose"
-
-
-def clean_text(value: str | None, *, required: bool, max_length: int = TEXT_MAX,
-               field_name: str | None = None) -> str:
-    """Free text trimmed, with newlines normalised; control characters and overlong text refused."""
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text and required:
-        raise InvalidValue("required", field_name)
-    if _CONTROL.search(text):
-        raise InvalidValue("control_characters", field_name)
-    if len(text) > max_length:
-        raise InvalidValue("too_long", field_name)
-    return text
-
-
-def _email(value: str, field_name: str = "email") -> str:
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise InvalidValue("email", field_name) from None
-
-
-def reply_email(value: str | None) -> str:
-    """The address for replies, normalised; InvalidValue(code, "reply_contact") if it is not one."""
-    text = clean_text(value, required=True, max_length=255, field_name="reply_contact")
-    return _email(text, "reply_contact")
-
-
-def _phone(value: str) -> str:
-    try:
-        number = phonenumbers.parse(value, "FI")
-    except phonenumbers.NumberParseException:
-        raise InvalidValue("phone", "phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidValue("phone", "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _business_id(value: str) -> str:
-    try:
-        return ytunnus.format(ytunnus.validate(value))
-    except ValidationError:
-        raise InvalidValue("business_id", "business_id") from None
-
-
-def _postal_code(value: str, country: str) -> str:
-    compact = value.replace(" ", "")
-    if country == "FI" and not re.fullmatch(r"[0-9]{5}", compact):
-        raise InvalidValue("postal_code", "postal_code")
-    if not re.fullmatch(r"[0-9A-Za-z -]{2,10}", value):
-        raise InvalidValue("postal_code", "postal_code")
-    return compact if country == "FI" else value.upper()
-
-
-def _website(value: str) -> str:
-    url = value if re.match(r"https?://", value, re.IGNORECASE) else "https://" + value
-    if not re.fullmatch(r"https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[^\s]*)?", url,
-                        re.IGNORECASE):
-        raise InvalidValue("website", "website")
-    return url
-
-
-def _e_invoice_address(value: str) -> str:
-    compact = re.sub(r"[\s-]", "", value).upper()
-    ovt = re.fullmatch(r"0037([0-9]{8})[0-9A-Z]{0,5}", compact)
-    if (ovt and ytunnus.is_valid(ovt.group(1))) or iban.is_valid(compact):
-        return compact
-    raise InvalidValue("e_invoice_address", "e_invoice_address")
-
-
-_NORMALISERS = {"email": _email, "phone": _phone, "business_id": _business_id,
-                "website": _website, "e_invoice_address": _e_invoice_address}
-
-
-def normalise_value(name: str, value: str | None, *, country: str = "FI") -> str:
-    """The value as it would be stored in field `name`; InvalidValue(code, name) if it cannot be."""
-    if name not in CORRECTABLE_FIELDS:
-        raise InvalidValue("unknown_field", name)
-    text = clean_text(value, required=True, max_length=CORRECTABLE_FIELDS[name], field_name=name)
-    if "\n" in text:
-        raise InvalidValue("control_characters", name)
-    if name == "postal_code":
-        return _postal_code(text, country)
-    normaliser = _NORMALISERS.get(name)
-    return normaliser(text) if normaliser else text
-
-
-def normalise_change(customer: Customer, name: str, value: str | None) -> str:
-    """A correction's new value as stored; refused if invalid or the same as the value held now."""
-    country = customer.country or "FI"
-    new = normalise_value(name, value, country=country)
-    current = getattr(customer, name)
-    if current:
-        try:
-            current = normalise_value(name, str(current), country=country)
-        except InvalidValue:
-            current = str(current)
-        if current.casefold() == new.casefold():
-            raise InvalidValue("unchanged", name)
-    return new
 
 
 def _details_json(kind: str, details, customer: Customer, today: date) -> dict:
@@ -414,62 +262,3 @@ def notify(session: Session, request: PrivacyRequest, template: str, **extra):
         return None
     return queue_email(session, recipient=recipient, template=template, locale=_locale(request),
                        privacy_request=request, customer=request.customer, **extra)
-
-
-def _digest(address: str) -> str:
-    return hashlib.sha256(address.lower().encode()).hexdigest()[:16]
-
-
-def confirmation_token(signer: Signer, request: PrivacyRequest, address: str) -> str:
-    """A signed, expiring token confirming that `address` (a correction's new email) is reachable."""
-    serializer = URLSafeTimedSerializer(signer.secret_key, salt=_CONFIRM_SALT)
-    return serializer.dumps([request.id, _digest(address)])
-
-
-class Confirmed(StrEnum):
-    """What opening an email-confirmation link did."""
-
-    CONFIRMED = "confirmed"
-    ALREADY = "already"
-    EXPIRED = "expired"
-    INVALID = "invalid"
-    CLOSED = "closed"
-
-
-def _new_email(request: PrivacyRequest | None) -> str | None:
-    """The new email address a correction asks for, if it asks for one."""
-    changes = (request.details or {}).get("changes", []) if request is not None else []
-    return next((c["new"] for c in changes if c["field"] == "email"), None)
-
-
-def confirm_new_email(session: Session, signer: Signer, token: str, *, actor=None) -> Confirmed:
-    """Mark a correction's new email address confirmed, once; audited and committed."""
-    serializer = URLSafeTimedSerializer(signer.secret_key, salt=_CONFIRM_SALT)
-    try:
-        request_id, digest = serializer.loads(token, max_age=signer.max_age_seconds)
-        request_id = int(request_id)
-    except SignatureExpired:
-        return Confirmed.EXPIRED
-    except (BadSignature, ValueError, TypeError):
-        return Confirmed.INVALID
-    for attempt in (1, 2):  # a reviewer saving the request at the same moment: read it again
-        request = session.get(PrivacyRequest, request_id)
-        new = _new_email(request)
-        if new is None or _digest(new) != digest:
-            return Confirmed.INVALID
-        if request.details.get("email_confirmation", {}).get("confirmed_at"):
-            return Confirmed.ALREADY
-        if not request.is_open:
-            return Confirmed.CLOSED
-        request.details = {**request.details, "email_confirmation": {"confirmed_at": utcnow().isoformat()}}
-        try:
-            record_audit(session, "request_email_confirmed", actor=actor,
-                         customer_id=request.customer_id, details={"reference": request.reference})
-            session.commit()
-        except StaleDataError:
-            session.rollback()
-            if attempt == 2:
-                raise RequestChanged() from None
-            continue
-        return Confirmed.CONFIRMED
-    raise AssertionError("unreachable")

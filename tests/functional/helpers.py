@@ -19,6 +19,7 @@ MATTI = "matti.virtanen@testiyhtio.example"
 LIISA = "liisa.esimerkki@esimerkki.example"
 PEKKA = "pekka.mallinen@esimerkki.example"
 ANNA = "anna.testinen@esimerkki.example"
+SANNA = "sanna.salminen@esimerkki.example"
 
 
 def page(response) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import Customer, User
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, csrf_token, post_form
 from tests.functional.helpers import (
     MAIJA,
     MATTI,
@@ -224,7 +224,11 @@ def test_opening_the_link_without_logging_in_confirms_the_address(app, client, a
     path = _confirmation_path(app)
     other_browser = app.test_client()
     other_browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fi"
-    response = other_browser.get(path)
+    opened = other_browser.get(path)  # opening the link (or a mail scanner following it) changes nothing
+    assert opened.status_code == 200
+    assert_finnish(app, text_of(opened), "Confirm your new email address")
+    assert requests_of(app, MAIJA)[0].details["email_confirmation"]["confirmed_at"] is None
+    response = post_form(other_browser, path)
     assert response.status_code == 200
     assert_finnish(app, text_of(response), "Your new email address is confirmed")
     [filed] = requests_of(app, MAIJA)
@@ -241,8 +245,8 @@ def test_the_link_works_once(app, client, auth, demo):
     log_in(client, auth, MATTI)
     _correct(client, reply_contact=MATTI, email=NEW_ADDRESS)
     path = _confirmation_path(app)
-    assert client.get(path).status_code == 200  # logged in works too
-    again = client.get(path)
+    assert post_form(client, path).status_code == 200  # logged in works too
+    again = post_form(client, path)
     assert again.status_code == 200 and "This address is already confirmed" in text_of(again)
     assert audit_actions(app).count("request_email_confirmed") == 1
 
@@ -253,9 +257,10 @@ def test_a_made_up_or_altered_link_confirms_nothing(app, client, auth, demo):
     path = _confirmation_path(app)
     anonymous = app.test_client()  # no saved language, no Accept-Language: Finnish
     for bad in (path[:-3] + "abc", "/account/confirm-email/InvalidToken.abc.def"):
-        response = anonymous.get(bad)
-        assert response.status_code == 400
-        assert_finnish(app, text_of(response), "This link is not valid")
+        posted = anonymous.post(bad, data={"csrf_token": csrf_token(anonymous, path)})
+        for response in (anonymous.get(bad), posted):
+            assert response.status_code == 400
+            assert_finnish(app, text_of(response), "This link is not valid")
     assert requests_of(app, MATTI)[0].details["email_confirmation"]["confirmed_at"] is None
     assert "request_email_confirmed" not in audit_actions(app)
 

@@ -39,8 +39,8 @@ def test_demo_loads_the_register(app, flask_cli):
     result = flask_cli("demo")
     assert result.exit_code == 0, result.output
     counts = _counts(app)
-    assert counts["Customer"] == 5
-    assert counts["User"] == 5
+    assert counts["Customer"] == 6
+    assert counts["User"] == 7  # five customers with an account, a reviewer and an administrator
     assert counts["ControllerSettings"] == 1
 
 
@@ -90,3 +90,26 @@ def test_demo_refuses_a_database_with_real_customers(app, flask_cli):
     assert "real customer" in result.output
     assert "Traceback" not in result.output
     assert _counts(app) == before
+
+
+def test_demo_has_requests_of_every_kind_and_state_one_overdue(app, flask_cli):
+    from portal.models import PrivacyRequest
+    from portal.models.requests import REQUEST_KINDS
+    from portal.models.types import utcnow
+    from portal.services.requests import helsinki_date
+
+    assert flask_cli("demo").exit_code == 0
+    with app.app_context():
+        requests = db.session.execute(select(PrivacyRequest)).scalars().all()
+        waiting = [r for r in requests if r.is_open]
+        assert {r.kind for r in waiting} == set(REQUEST_KINDS)
+        assert {r.status for r in requests} >= {"pending", "in_review", "approved", "denied", "cancelled"}
+        today = helsinki_date(utcnow())
+        assert [r.channel for r in waiting if r.effective_due_on < today] == ["letter"]
+        assert any(r.extended_due_on and r.extension_reason for r in waiting)
+        assert all(r.reference and r.events and r.events[0].status == "pending" for r in requests)
+        denied = [r for r in requests if r.status == "denied"]
+        assert denied and all(r.decision_reason for r in denied)
+        erasures = {r.customer.first_name: r.details["holds_shown"] for r in waiting if r.kind == "erasure"}
+        assert erasures["Sanna"] == [] and {h["code"] for h in erasures["Pekka"]} >= {"debt_collection"}
+        db.session.remove()

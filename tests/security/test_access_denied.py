@@ -3,14 +3,13 @@
 import json
 import logging
 
-import pyotp
 import pytest
 from sqlalchemy import select
 
-from portal.demo import DEMO_PASSWORD, STAFF_EMAIL
+from portal.demo import STAFF_EMAIL
 from portal.extensions import db
 from portal.models import AuditEvent, User
-from tests.conftest import csrf_token
+from tests.conftest import log_in_staff
 from tests.functional.helpers import MAIJA, assert_finnish, audit_actions, page, switch_language
 
 REFUSED = "You do not have access to this page"
@@ -19,13 +18,7 @@ REFUSED = "You do not have access to this page"
 @pytest.fixture
 def staff_client(app, client, auth, demo):
     """The demo staff member, logged in with password and authenticator code."""
-    [staff] = [login for login in demo if login.role == "staff"]
-    key = staff.note.rsplit(": ", 1)[1].replace("-", "")
-    assert "/login/code" in auth.login(STAFF_EMAIL, DEMO_PASSWORD).headers["Location"]
-    token = csrf_token(client, "/privacy")
-    response = client.post("/login/code", data={"code": pyotp.TOTP(key).now(), "csrf_token": token})
-    assert response.status_code == 302
-    return client
+    return log_in_staff(client, demo, STAFF_EMAIL)
 
 
 def _denials(app) -> list[AuditEvent]:
@@ -45,24 +38,24 @@ def _id_of(app, email: str) -> int:
 
 
 def test_staff_opening_my_data_is_refused_and_audited(app, staff_client):
-    response = staff_client.get("/account")
+    response = staff_client.get("/account/requests")
     assert response.status_code == 403
     assert_finnish(app, page(response), REFUSED)
     [event] = _denials(app)
     assert event.actor_kind == "staff"
     assert event.actor_id == _id_of(app, STAFF_EMAIL)
-    assert json.loads(event.details) == {"endpoint": "account.my_data", "path": "/account"}
+    assert json.loads(event.details) == {"endpoint": "account.requests", "path": "/account/requests"}
 
 
 def test_refusal_in_english(staff_client):
     switch_language(staff_client, "en")
-    shown = page(staff_client.get("/account"))
+    shown = page(staff_client.get("/account/requests"))
     assert REFUSED in shown
     assert "Traceback" not in shown
 
 
 def test_audit_entry_has_no_query_string(app, staff_client):
-    staff_client.get(f"/account?email={MAIJA}&q=salainen")
+    staff_client.get(f"/account/requests?email={MAIJA}&q=salainen")
     [event] = _denials(app)
     assert MAIJA not in event.details
     assert "salainen" not in event.details
@@ -70,8 +63,8 @@ def test_audit_entry_has_no_query_string(app, staff_client):
 
 
 def test_each_refusal_is_a_chained_entry(app, staff_client):
-    staff_client.get("/account")
-    staff_client.get("/account")
+    staff_client.get("/account/requests")
+    staff_client.get("/account/requests")
     assert len(_denials(app)) == 2
     assert audit_actions(app)[-2:] == ["access_denied", "access_denied"]
 
@@ -89,7 +82,7 @@ def test_audit_failure_still_gives_the_403_page(app, staff_client, monkeypatch, 
 
     monkeypatch.setattr("portal.errors.record_audit", broken)
     with caplog.at_level(logging.WARNING):
-        response = staff_client.get("/account")
+        response = staff_client.get("/account/requests")
     assert response.status_code == 403
     assert_finnish(app, page(response), REFUSED)
     assert any("access_denied" in r.getMessage() for r in caplog.records)

@@ -46,6 +46,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "/verify": (SIGNED_IN, "re-enter the password before sensitive changes (freshness)"),
     "/account/password": (SIGNED_IN, "change one's own password (staff too)"),
     "/account/two-step": (SIGNED_IN, "set up TOTP; staff must do it before getting in"),
+    "/account/recovery-codes": (SIGNED_IN, "show or renew one's own one-time recovery codes (fresh log-in)"),
+    "/login/recovery": (LOGIN_STEP, "use a one-time recovery code instead of the authenticator code"),
     "/account/two-step/<token>": (SIGNED_IN, "POST only; confirm the TOTP set-up with a code"),
     "/account": (CUSTOMER, "'My data': the register entry of the logged-in customer"),
     "/account/sessions/end-others": (CUSTOMER, "POST only; log out the customer's other devices"),
@@ -57,6 +59,12 @@ ROUTES: dict[str, tuple[str, str]] = {
     "/account/export": (CUSTOMER, "explains the two download formats, links to both"),
     "/account/export.json": (CUSTOMER, "own data as JSON (Art 15(3), 20); fresh log-in, audited"),
     "/account/export.zip": (CUSTOMER, "the same as CSV files in a ZIP; fresh log-in, audited"),
+    "/staff/": (STAFF, "the request queue"),
+    "/staff/commitment": (STAFF, "accept the confidentiality commitment before first use"),
+    "/staff/requests/<ref>": (STAFF, "review one request and decide it"),
+    "/staff/requests/new": (STAFF, "record a request received by phone, letter or email"),
+    "/staff/customers": (STAFF, "find a customer; every look-up asks for its purpose"),
+    "/staff/audit": (STAFF, "admin only: search the audit log"),
     "/account/marketing": (CUSTOMER, "the customer's own marketing prohibitions and their history"),
 }
 
@@ -161,8 +169,12 @@ def test_staff_get_403_on_customer_pages(app, client, demo):
     token = csrf_token(client, "/privacy")
     rules = _rules(app, CUSTOMER)
     assert "/account" in {rule.rule for rule in rules}
+    # Where a log-in lands: staff are sent on to their queue, never shown a customer page.
+    assert client.get("/account").headers["Location"].endswith("/staff/")
     for rule in rules:
         for method in _methods(rule):
+            if rule.rule == "/account" and method == "GET":
+                continue
             response = _request(client, method, _path(rule), token)
             assert response.status_code == 403, f"staff {method} {rule.rule}: {_describe(response)}"
 

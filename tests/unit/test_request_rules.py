@@ -10,19 +10,20 @@ from sqlalchemy import func, select
 
 from portal.extensions import db as _db
 from portal.models import AuditEvent, Customer, OutboxMessage, PrivacyRequest, RequestEvent
+from portal.services import email_confirmation as confirmation
 from portal.services import requests as service
+from portal.services.email_confirmation import Confirmed
 from portal.services.holds import HoldCode, Item, Until, end_of_year_plus, erasure_holds
 from portal.services.invitations import Signer
 from portal.services.requests import (
-    Confirmed,
     Correction,
     Erasure,
     FieldChange,
     InvalidValue,
     Scoped,
     add_month,
-    normalise_value,
 )
+from portal.services.values import normalise_value
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, UserFactory
 
 SIGNER = Signer("unit-test-secret-key-0123456789abcdef", 7 * 86400)
@@ -419,10 +420,12 @@ def test_new_email_address_gets_a_confirmation_link(session, maija):
 def test_confirmation_link_works_once_and_is_audited(session, maija):
     request = _email_correction(session, maija)
     token = _token(session)
-    assert service.confirm_new_email(session, SIGNER, token) == Confirmed.CONFIRMED
+    assert confirmation.check_token(session, SIGNER, token) == Confirmed.READY  # looking changes nothing
+    assert request.details["email_confirmation"] == {"confirmed_at": None}
+    assert confirmation.confirm_new_email(session, SIGNER, token) == Confirmed.CONFIRMED
     session.expire_all()
     assert session.get(PrivacyRequest, request.id).details["email_confirmation"]["confirmed_at"]
-    assert service.confirm_new_email(session, SIGNER, token) == Confirmed.ALREADY
+    assert confirmation.confirm_new_email(session, SIGNER, token) == Confirmed.ALREADY
     actions = session.execute(select(AuditEvent.action)).scalars().all()
     assert actions.count("request_email_confirmed") == 1
     assert session.get(Customer, maija.customer_id).email == "maija@testi.example"
@@ -431,16 +434,16 @@ def test_confirmation_link_works_once_and_is_audited(session, maija):
 def test_confirmation_link_expires_and_cannot_be_forged(session, maija):
     _email_correction(session, maija)
     token = _token(session)
-    assert service.confirm_new_email(session, Signer(SIGNER.secret_key, -1), token) == Confirmed.EXPIRED
-    assert service.confirm_new_email(session, Signer("another-key-0123456789abcdef", 3600), token) == (
+    assert confirmation.confirm_new_email(session, Signer(SIGNER.secret_key, -1), token) == Confirmed.EXPIRED
+    assert confirmation.confirm_new_email(session, Signer("another-key-0123456789abcdef", 3600), token) == (
         Confirmed.INVALID)
-    assert service.confirm_new_email(session, SIGNER, token[:-2]) == Confirmed.INVALID
+    assert confirmation.confirm_new_email(session, SIGNER, token[:-2]) == Confirmed.INVALID
 
 
 def test_confirmation_link_of_a_cancelled_request_confirms_nothing(session, maija):
     request = _email_correction(session, maija)
     service.cancel_request(session, request, actor=maija)
-    assert service.confirm_new_email(session, SIGNER, _token(session)) == Confirmed.CLOSED
+    assert confirmation.confirm_new_email(session, SIGNER, _token(session)) == Confirmed.CLOSED
 
 
 def test_email_change_without_a_signer_is_a_programming_error(session, maija):
@@ -454,7 +457,7 @@ def test_confirmation_survives_a_reviewer_saving_the_request_at_the_same_moment(
     request = _email_correction(session, maija)
     token = _token(session)
     session.expire_all()
-    record_audit, calls = service.record_audit, []
+    record_audit, calls = confirmation.record_audit, []
 
     def reviewer_saves_first(*args, **kwargs):
         if not calls:
@@ -465,8 +468,8 @@ def test_confirmation_survives_a_reviewer_saving_the_request_at_the_same_moment(
         calls.append(True)
         return record_audit(*args, **kwargs)
 
-    monkeypatch.setattr(service, "record_audit", reviewer_saves_first)
-    assert service.confirm_new_email(session, SIGNER, token) == Confirmed.CONFIRMED
+    monkeypatch.setattr(confirmation, "record_audit", reviewer_saves_first)
+    assert confirmation.confirm_new_email(session, SIGNER, token) == Confirmed.CONFIRMED
     assert len(calls) == 2
     session.expire_all()
     stored = session.get(PrivacyRequest, request.id)

@@ -1,0 +1,7 @@
+"""The staff pages: queue, review, customer look-ups, letters and the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from portal.staff import access, audit_log, commitment, customers, letters, queue, review  # noqa: E402,F401

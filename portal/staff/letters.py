@@ -1,0 +1,1 @@
+"""Decision letters as staff see them (HTML and PDF)."""
