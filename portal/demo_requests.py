@@ -40,7 +40,9 @@ def _decided(request: PrivacyRequest, status: str, staff: User, on: date, reason
     request.assignee_id = staff.id
     set_status(request, status, staff, at=_at(on, 13))
     request.decided_at, request.decided_by_id = _at(on, 13), staff.id
-    request.decision_reason, request.decision_details = reason, details or {}
+    locale = request.customer.language if request.customer is not None else "fi"
+    request.decision_reason = reason or None
+    request.decision_details = {"locale": locale, "outcome": status, "notices": [], **(details or {})}
 
 
 def _erasure(customer: Customer, received: date, reason: str) -> dict:

@@ -50,6 +50,11 @@ def upgrade():
     with op.batch_alter_table('recipient_notice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recipient_notice_request_id'), ['request_id'], unique=False)
 
+    with op.batch_alter_table('request_message', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('internal', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('request_message', schema=None) as batch_op:
+        batch_op.alter_column('internal', server_default=None)
+
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mf_recovery_codes', sa.UnicodeText(), nullable=True))
 
@@ -106,6 +111,9 @@ def downgrade():
 
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_column('mf_recovery_codes')
+
+    with op.batch_alter_table('request_message', schema=None) as batch_op:
+        batch_op.drop_column('internal')
 
     with op.batch_alter_table('recipient_notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recipient_notice_request_id'))

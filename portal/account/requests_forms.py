@@ -14,39 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.services.refusals import InvalidValue
 from portal.services.requests import Correction, Erasure, FieldChange, Scoped
 from portal.services.values import CORRECTABLE_FIELDS, TEXT_MAX, clean_text, normalise_change, reply_email
-from portal.words import FIELD_LABELS, SCOPE_LABELS
-
-_MESSAGES = {
-    "required": _l("Fill in this field."),
-    "email": _l("Enter a valid email address, e.g. name@example.com."),
-    "phone": _l("Enter a valid phone number, e.g. 040 123 4567 or +46 70 123 4567."),
-    "business_id": _l("Enter a valid business ID (Y-tunnus), e.g. 1234567-1. Check the last digit."),
-    "postal_code": _l("Enter a postal code of five digits, e.g. 00100."),
-    "website": _l("Enter a web address, e.g. www.example.fi."),
-    "e_invoice_address": _l("Enter an e-invoice address (OVT code, e.g. 003712345671) or an IBAN."),
-    "too_long": _l("The text is too long."),
-    "control_characters": _l("Remove the special characters from this text."),
-    "unchanged": _l("This is the value we already have. Enter the corrected value."),
-    "scope": _l("Choose what your request covers."),
-    "not_chosen": _l("You typed a new value but did not tick this detail. Tick it, or clear the value."),
-    "no_fields": _l("Choose at least one detail to correct."),
-}
-_REQUIRED = {
-    "reason_correction": _l("Tell us what is wrong and on what basis."),
-    "reason": _l("Tell us why."),
-    "purpose": _l("Describe the purpose you mean."),
-    "reply_contact": _l("Enter an email address for our reply."),
-    "body": _l("Write your message."),
-}
-
-
-def error_message(code: str, field_name: str | None = None) -> str:
-    """The words for a service refusal code, for the field it concerns."""
-    if code == "required" and field_name in _REQUIRED:
-        return str(_REQUIRED[field_name])
-    if code == "required" and field_name in CORRECTABLE_FIELDS:
-        return str(_l("Enter the new value."))
-    return str(_MESSAGES.get(code, _MESSAGES["required"] if code == "required" else _l("Check this value.")))
+from portal.words import FIELD_LABELS, SCOPE_LABELS, error_message
 
 
 def _check(field, check, *args, **kwargs):

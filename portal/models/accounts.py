@@ -13,6 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
 
+
+class CodeList(AsaList):
+    """Flask-Security's comma-separated list column, safe to cache (it holds no state)."""
+
+    cache_ok = True
+
+
 roles_users = Table(
     "roles_users",
     db.metadata,
@@ -57,7 +64,7 @@ class User(db.Model, UserMixin):
     confidentiality_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Flask-Security's one-time recovery codes for a lost authenticator (staff), stored hashed
     # by Flask-Security when SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS is set.
-    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(AsaList()))
+    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(CodeList()))
 
     roles = relationship("Role", secondary=roles_users, lazy="selectin")
     customer = relationship("Customer", back_populates="account")

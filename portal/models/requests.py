@@ -88,6 +88,11 @@ class PrivacyRequest(db.Model):
         """The due date, extended if it was."""
         return self.extended_due_on or self.due_on
 
+    @property
+    def thread(self) -> list:
+        """The messages the customer sees: the thread without staff's internal notes."""
+        return [message for message in self.messages if not message.internal]
+
     def extend(self, until: date, reason: str) -> None:
         """Move the deadline to `until` with the reason the customer is told (no checks here)."""
         self.extended_due_on, self.extension_reason, self.deadline = until, reason, until
@@ -127,6 +132,8 @@ class RequestMessage(db.Model):
     author_kind: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+    # A staff member's internal note: shown to staff only, never in the customer's thread.
+    internal: Mapped[bool] = mapped_column(default=False)
 
     request = relationship("PrivacyRequest", back_populates="messages")
 

@@ -251,14 +251,17 @@ def reply_address(request: PrivacyRequest) -> str | None:
     return customer.account.email if customer.account is not None else customer.email
 
 
-def notify(session: Session, request: PrivacyRequest, template: str, **extra):
+def notify(session: Session, request: PrivacyRequest, template: str, *, recipient: str | None = None,
+           locale: str | None = None, **extra):
     """Queue `emails/<template>` about `request` to the customer in their language (no commit).
 
-    Templates get `privacy_request`, `customer` and `extra`. Returns the outbox row, or None
-    when there is nowhere to send it.
+    Templates get `privacy_request`, `customer` and `extra` (which may replace `customer`).
+    `recipient` and `locale` override the customer's (an erased person's, taken before the
+    erasure). Returns the outbox row, or None when there is nowhere to send it.
     """
-    recipient = reply_address(request)
+    recipient = recipient or reply_address(request)
     if recipient is None:
         return None
-    return queue_email(session, recipient=recipient, template=template, locale=_locale(request),
-                       privacy_request=request, customer=request.customer, **extra)
+    context = {"customer": request.customer, **extra}
+    return queue_email(session, recipient=recipient, template=template, locale=locale or _locale(request),
+                       privacy_request=request, **context)

@@ -1,4 +1,4 @@
-"""Staff land on their own pages, accept the confidentiality commitment first, and stay out of customer pages."""
+"""Staff land on their own pages, accept the confidentiality commitment first, stay out of customer pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from tests.functional.helpers import MAIJA, assert_finnish, audit_actions, page
 
 def _signed_at(app, email):
     with app.app_context():
-        value = db.session.execute(select(User.confidentiality_signed_at).where(User.email == email)).scalar_one()
+        value = db.session.execute(
+            select(User.confidentiality_signed_at).where(User.email == email)).scalar_one()
         db.session.remove()
     return value
 
