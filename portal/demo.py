@@ -17,6 +17,7 @@ from portal.models import (
     DataSource,
     Disclosure,
     Invoice,
+    MarketingChange,
     MarketingProhibition,
     Order,
     Quote,
@@ -209,6 +210,8 @@ def _history(session: Session, people: dict[str, Customer]) -> None:
     ])
     session.add(MarketingProhibition(customer=maija, channel="distance_selling",
                                      since=_dt(2024, 3, 2)))
+    session.add(MarketingChange(customer=maija, channel="distance_selling", prohibited=True,
+                                changed_at=_dt(2024, 3, 2), changed_by="customer"))
 
 
 def _role(session: Session, name: str, description: str) -> Role:

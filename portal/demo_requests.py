@@ -84,8 +84,8 @@ def add_demo_requests(session: Session, people: dict[str, Customer], staff: User
         "reason": "Sukunimeni muuttui avioliiton myötä. Voin toimittaa virkatodistuksen."}, day(15))
     set_status(extended, "in_review", staff, at=_at(day(12)))
     extended.assignee_id = staff.id
-    extended.extended_due_on = add_month(extended.due_on, 2)
-    extended.extension_reason = "Odotamme virkatodistusta, jotta voimme varmistaa nimenmuutoksen."
+    extended.extend(add_month(extended.due_on, 2),
+                    "Odotamme virkatodistusta, jotta voimme varmistaa nimenmuutoksen.")
 
     # Decided or cancelled.
     approved = _filed(session, maija, "correction", {

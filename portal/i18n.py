@@ -12,7 +12,7 @@ import flask_wtf.i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, to_user_timezone
+from flask_babel import format_currency, format_date, format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -38,18 +38,27 @@ def money(cents: int | None) -> str:
     return format_currency(cents / 100, "EUR")
 
 
+# How people read dates: Finnish 22.11.2026 and "klo 4.10"; English day-month-year, never 11/22/26.
+DATE_PATTERNS = {"fi": "d.M.y", "en": "d MMM y"}
+DATETIME_PATTERNS = {"fi": "d.M.y 'klo' H.mm", "en": "d MMM y, HH:mm"}
+
+
+def _pattern(patterns: dict[str, str]) -> str:
+    return patterns.get(str(get_locale()), patterns["fi"])
+
+
 def short_date(value: date | datetime | None) -> str:
-    """A date in the locale's short format (21.11.2026)."""
+    """A date as people read it here: 22.11.2026 / 22 Nov 2026."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return format_date(value, "short")
+    return format_date(value, _pattern(DATE_PATTERNS))
 
 
 def short_datetime(value: datetime | None) -> str:
-    """A date and time in the locale's short format, in the portal's time zone."""
-    return format_datetime(value, "short") if value else ""
+    """A date and time in Finnish time: 22.11.2026 klo 4.10 / 22 Nov 2026, 04:10."""
+    return format_datetime(value, _pattern(DATETIME_PATTERNS)) if value else ""
 
 
 log = logging.getLogger(__name__)

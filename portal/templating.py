@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.services.controller import get_settings
+from portal.services.letters import decision_facts
 from portal.words import WORDS
 
 SUPERVISORY_AUTHORITY = {
@@ -59,4 +60,5 @@ def register(app: Flask) -> None:
         get_locale=get_locale,
         request_words=WORDS,
         in_locale=in_locale,
+        decision_facts=decision_facts,
     )

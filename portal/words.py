@@ -72,6 +72,12 @@ ITEM_LABELS = {
     Item.SOURCES: _l("the record of where your data came from"),
 }
 
+# What a restriction or objection covers, said after the request is made (where "below" means nothing).
+SCOPE_SUMMARIES = {
+    "all": _l("all processing of the data"),
+    "marketing": _l("marketing"),
+    "purpose": _l("a purpose described in the request"),
+}
 CHANNEL_LABELS = {
     "portal": _l("in the portal"),
     "phone": _l("by phone"),
@@ -80,8 +86,9 @@ CHANNEL_LABELS = {
 }
 
 WORDS = SimpleNamespace(channels=CHANNEL_LABELS, kinds=KIND_LABELS, titles=KIND_TITLES,
-                        statuses=STATUS_LABELS, scopes=SCOPE_LABELS, fields=FIELD_LABELS,
-                        hold_reasons=HOLD_REASONS, until_events=UNTIL_EVENTS, items=ITEM_LABELS)
+                        statuses=STATUS_LABELS, scopes=SCOPE_LABELS, scope_summaries=SCOPE_SUMMARIES,
+                        fields=FIELD_LABELS, hold_reasons=HOLD_REASONS, until_events=UNTIL_EVENTS,
+                        items=ITEM_LABELS)
 
 _MESSAGES = {
     "required": _l("Fill in this field."),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs (PostgreSQL, Chromium, Pango), if missing.
 set -euo pipefail
-packages=(postgresql redis-server chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+packages=(postgresql redis-server chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from portal.account import export, marketing, requests, routes  # noqa: E402,F401
+from portal.account import export, letters, marketing, requests, routes  # noqa: E402,F401

@@ -70,11 +70,16 @@ def list_requests():
     return render_template("account/requests/list.html", requests=current_user.customer.requests)
 
 
+def _lower_first(label: str) -> str:
+    """A label mid-sentence: "Puhelinnumero" -> "puhelinnumero" (not "Y-tunnus" or "IP-osoite")."""
+    return label if label[1:2] in ("-",) or label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
 def _duplicate_message(duplicate: service.DuplicateRequest, kind: str) -> str:
     if duplicate.fields:
         return _("You already have an open correction request about %(fields)s (%(reference)s). "
                  "We handle it first: add to it with a message, or cancel it and send a new one.",
-                 fields=", ".join(str(FIELD_LABELS[f]) for f in duplicate.fields),
+                 fields=", ".join(_lower_first(str(FIELD_LABELS[f])) for f in duplicate.fields),
                  reference=duplicate.reference)
     return _("You already have an open request of this kind (%(reference)s). We handle it first: "
              "add to it with a message on its page.", reference=duplicate.reference)

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import auth_required
 
+from portal import lookup_words
 from portal.account import bp
 from portal.account.forms import EndSessionsForm
 from portal.auth.security import SESSION_KEY
 from portal.extensions import db
-from portal.services import register, sessions
+from portal.services import lookups, register, sessions
 from portal.services.controller import get_settings
 
 # Pages reached from an email link, logged in or not (their token proves the right to them).
@@ -52,6 +53,8 @@ def my_data():
             db.session, current_user.id, session.get(SESSION_KEY),
             idle=cfg["PORTAL_IDLE_TIMEOUT"], absolute=cfg["PERMANENT_SESSION_LIFETIME"]),
         end_sessions_form=EndSessionsForm(),
+        lookups=lookups.recent_lookups(db.session, customer.id),
+        lookup_words=lookup_words,
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
@@ -34,5 +34,30 @@ class AuditEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
+    # The guards below refuse ORM updates and deletes; only tests that forge tampering turn them off.
+    append_only = True
+
     def __repr__(self) -> str:
         return f"<AuditEvent id={self.id} action={self.action}>"
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Something tried to change or delete an audit entry through the ORM."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_entries(session, flush_context, instances) -> None:
+    """The audit log is append-only: an ORM update or delete of an entry is a bug, refused."""
+    if not AuditEvent.append_only:
+        return
+    if any(isinstance(obj, AuditEvent) for obj in session.deleted) or any(
+            isinstance(obj, AuditEvent) and session.is_modified(obj) for obj in session.dirty):
+        raise AppendOnlyViolation("audit entries are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state) -> None:
+    """Also refuse bulk UPDATE and DELETE statements on the audit table."""
+    if (AuditEvent.append_only and (state.is_update or state.is_delete) and state.bind_mapper is not None
+            and state.bind_mapper.class_ is AuditEvent):
+        raise AppendOnlyViolation("audit entries are append-only")

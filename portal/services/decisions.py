@@ -123,6 +123,9 @@ def _carry_out(session: Session, request: PrivacyRequest, staff: User, today: da
         notices = effects.notify_recipients(session, request, recipients, "correction", changes)
         return "approved", {"applied": applied, "notices": notices}
     if request.kind == "erasure":
+        for other in customer.requests:  # nothing is left for the person's other requests to act on
+            if other.id != request.id and other.is_open:
+                set_status(other, "cancelled", staff, note="erased")
         result = effects.erase(session, customer, actor=staff, request=request, today=today)
         notices = effects.notify_recipients(session, request, recipients, "erasure")
         status = "approved" if result["complete"] else "partially_approved"

@@ -5,10 +5,10 @@ pagination on the primary key (every batch is one short, bounded query: the same
 and PostgreSQL, and no database cursor stays open while a slow client downloads) and written
 out before the next batch is read, so memory does not grow with the customer's history.
 
-What is exported is declared once, column by column, in the sections below; every column
-left out is in `EXCLUDED` with the reason. The format, key by key, is in docs/EXPORT.md.
-tests/unit/test_export_completeness.py fails when a model gains a column that is in neither,
-or when docs/EXPORT.md does not explain a key.
+What is exported is declared once, column by column, in portal/services/export_sections.py;
+every column left out is in `EXCLUDED` there with the reason. The format, key by key, is in
+docs/EXPORT.md. tests/unit/test_export_completeness.py fails when a model gains a column that
+is in neither, or when docs/EXPORT.md does not explain a key.
 """
 
 from __future__ import annotations
@@ -17,184 +17,47 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, tzinfo
 from itertools import chain
 
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import (
-    AuditEvent,
-    ControllerSettings,
-    Customer,
-    DataSource,
-    Disclosure,
-    Invoice,
-    MarketingChange,
-    MarketingProhibition,
-    Order,
-    PrivacyRequest,
-    Quote,
-    RequestEvent,
-    RequestMessage,
-    User,
-    UserSession,
-)
+from portal.models import ControllerSettings, User
 from portal.models.settings import PLAIN_FIELDS
 from portal.services.audit import record_audit
+from portal.services.export_sections import (  # noqa: F401 (the sections are read from here too)
+    ACCOUNT,
+    CURRENCY,
+    EXCLUDED,
+    LAYOUT,
+    LISTS,
+    MARKETING_HISTORY,
+    MESSAGES,
+    PERSON,
+    PROCESSING_FLAGS,
+    PROHIBITIONS,
+    RECIPIENT_NOTICES,
+    REQUEST_PARTS,
+    REQUESTS,
+    SECTIONS,
+    STAFF_LOOKUPS,
+    STATUS_HISTORY,
+    Field,
+    Owner,
+    Section,
+    exported_columns,
+)
 
 SCHEMA = "portal-export"
 SCHEMA_VERSION = 1
-CURRENCY = "EUR"
 BATCH_SIZE = 500
 FORMATS = ("json", "zip")
 DATA_EXPORTED = "data_exported"
 BOM = "\ufeff".encode()
 CSV_DELIMITER = ";"  # what Excel expects in a Finnish locale, where the decimal mark is a comma
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The ids that tie rows to one person: the register entry and their log-in account."""
-
-    customer_id: int
-    account_id: int | None
-
-
-@dataclass(frozen=True)
-class Field:
-    """One exported value: its key in the export and the column it is read from."""
-
-    key: str
-    column: str | None = None  # None: the constant `value`
-    value: object = None
-    local_date: bool = False  # a timestamp given as its date in the portal's time zone
-
-
-@dataclass(frozen=True)
-class Section:
-    """A part of the export: rows of one model, a JSON key and a CSV file."""
-
-    key: str
-    file: str
-    model: type
-    fields: tuple[Field, ...]
-    where: Callable[[Owner], object]
-
-
-def _f(*columns: str) -> tuple[Field, ...]:
-    return tuple(Field(column, column) for column in columns)
-
-
-MONEY = (Field("total_cents", "total_cents"), Field("currency", value=CURRENCY))
-
-PERSON = Section("person", "person.csv", Customer, _f(
-    "id", "first_name", "last_name", "organisation", "position", "business_id", "email", "phone",
-    "street_address", "postal_code", "city", "country", "website", "ip_address",
-    "billing_address", "e_invoice_address", "e_invoice_operator", "technical_data", "language",
-    "relationship_start", "relationship_end", "is_contact_person", "demo", "created_at",
-    "updated_at"), lambda o: Customer.id == o.customer_id)
-ACCOUNT = Section("account", "account.csv", User, _f(
-    "email", "active", "created_at", "activated_at", "confirmed_at", "locale",
-    "tf_primary_method", "tf_phone_number"), lambda o: User.customer_id == o.customer_id)
-
-ORDERS = Section("orders", "orders.csv", Order, (
-    *_f("number", "ordered_on", "description"), *MONEY, *_f("channel")),
-    lambda o: Order.customer_id == o.customer_id)
-QUOTES = Section("quotes", "quotes.csv", Quote, (
-    *_f("number", "issued_on", "valid_until", "description"), *MONEY, *_f("status")),
-    lambda o: Quote.customer_id == o.customer_id)
-INVOICES = Section("invoices", "invoices.csv", Invoice, (
-    *_f("number", "issued_on", "due_on"), *MONEY, *_f("status", "paid_on")),
-    lambda o: Invoice.customer_id == o.customer_id)
-SOURCES = Section("sources", "sources.csv", DataSource, _f("kind", "detail", "received_on"),
-                  lambda o: DataSource.customer_id == o.customer_id)
-DISCLOSURES = Section("disclosures", "disclosures.csv", Disclosure, _f(
-    "disclosed_at", "recipient", "recipient_category", "recipient_email", "data_disclosed"),
-    lambda o: Disclosure.customer_id == o.customer_id)
-PROHIBITIONS = Section("prohibitions", "marketing_prohibitions.csv", MarketingProhibition,
-                       _f("channel", "since"),
-                       lambda o: MarketingProhibition.customer_id == o.customer_id)
-MARKETING_HISTORY = Section("history", "marketing_history.csv", MarketingChange,
-                            _f("changed_at", "channel", "prohibited", "changed_by"),
-                            lambda o: MarketingChange.customer_id == o.customer_id)
-REQUESTS = Section("requests", "requests.csv", PrivacyRequest, _f(
-    "id", "reference", "kind", "status", "channel", "received_at", "due_on", "extended_due_on",
-    "extension_reason", "details", "reply_contact", "decided_at", "decision_reason",
-    "decision_details"), lambda o: PrivacyRequest.customer_id == o.customer_id)
-
-
-def _of_own_requests(model) -> Callable[[Owner], object]:
-    return lambda o: model.request_id.in_(
-        select(PrivacyRequest.id).where(PrivacyRequest.customer_id == o.customer_id))
-
-
-STATUS_HISTORY = Section("status_history", "request_status_history.csv", RequestEvent,
-                         _f("request_id", "at", "status", "actor_kind", "note"),
-                         _of_own_requests(RequestEvent))
-MESSAGES = Section("messages", "request_messages.csv", RequestMessage,
-                   _f("request_id", "at", "author_kind", "body"), _of_own_requests(RequestMessage))
-LOGINS = Section("logins", "logins.csv", UserSession, (
-    Field("started_at", "created_at"), Field("last_seen_at", "last_seen_at"),
-    Field("ended_at", "revoked_at"), Field("end_reason", "revoked_reason")),
-    lambda o: UserSession.user_id == o.account_id if o.account_id else false())
-STAFF_LOOKUPS = Section("staff_lookups", "staff_lookups.csv", AuditEvent, (
-    Field("date", "occurred_at", local_date=True), Field("purpose", "purpose")),
-    lambda o: (AuditEvent.customer_id == o.customer_id) & (AuditEvent.actor_kind == "staff"))
-
-REQUEST_PARTS = (STATUS_HISTORY, MESSAGES)  # nested in each request in the JSON document
-# The JSON document's lists in order; a tuple is an object holding several lists.
-LAYOUT: tuple = (ORDERS, QUOTES, INVOICES, SOURCES, DISCLOSURES,
-                 ("marketing", (PROHIBITIONS, MARKETING_HISTORY)), REQUESTS, LOGINS, STAFF_LOOKUPS)
-LISTS = (ORDERS, QUOTES, INVOICES, SOURCES, DISCLOSURES, PROHIBITIONS, MARKETING_HISTORY,
-         REQUESTS, STATUS_HISTORY, MESSAGES, LOGINS, STAFF_LOOKUPS)
-SECTIONS = (PERSON, ACCOUNT, *LISTS)
-
-_ROW = "internal row number; means nothing outside this database"
-_PERSON = "the person's own id, exported once as person.id"
-_STAFF = "identifies the employee; the customer is told what was done and when, not by whom (CJEU C-579/21)"
-EXCLUDED: dict[type, dict[str, str]] = {
-    Customer: {},
-    User: {"id": _ROW, "customer_id": _PERSON,
-           "password": "secret: the password hash",
-           "fs_uniquifier": "secret: signs the log-in session; with it a session could be forged",
-           "tf_totp_secret": "secret: the two-step verification key",
-           "tf_totp_last_counter": "security state: the time step of the last accepted one-time code",
-           "confidentiality_signed_at": "staff only (confidentiality commitment); never set for a customer"},
-    Order: {"id": _ROW, "customer_id": _PERSON},
-    Quote: {"id": _ROW, "customer_id": _PERSON},
-    Invoice: {"id": _ROW, "customer_id": _PERSON},
-    DataSource: {"id": _ROW, "customer_id": _PERSON},
-    Disclosure: {"id": _ROW, "customer_id": _PERSON},
-    MarketingProhibition: {"id": _ROW, "customer_id": _PERSON},
-    MarketingChange: {"id": _ROW, "customer_id": _PERSON,
-                      "actor_id": "the account that made the change; " + _STAFF},
-    PrivacyRequest: {"customer_id": _PERSON,
-                     "filed_by_id": "the account that filed it; " + _STAFF,
-                     "assignee_id": _STAFF, "decided_by_id": _STAFF,
-                     "version": "edit counter that stops two reviewers deciding at once"},
-    RequestEvent: {"id": _ROW, "actor_id": _STAFF},
-    RequestMessage: {"id": _ROW, "author_id": _STAFF},
-    UserSession: {"id": _ROW, "user_id": "the account, exported once as account",
-                  "key_hash": "secret: the hash of the session cookie's key"},
-    AuditEvent: {"id": _ROW, "customer_id": _PERSON, "actor_id": _STAFF,
-                 "action": "internal action code; a look-up is told by its date and purpose",
-                 "actor_kind": "always 'staff' for the look-ups exported",
-                 "details": "internal details of the staff action; may name colleagues or systems",
-                 "prev_hash": "audit hash chain: tamper evidence, not information about the person",
-                 "hash": "audit hash chain: tamper evidence, not information about the person"},
-}
-
-
-def exported_columns() -> dict[type, set[str]]:
-    """The columns each model gives to the export."""
-    columns: dict[type, set[str]] = {}
-    for section in SECTIONS:
-        columns.setdefault(section.model, set()).update(f.column for f in section.fields if f.column)
-    return columns
 
 
 def record_export(session: Session, user, fmt: str) -> None:
@@ -222,25 +85,37 @@ def _value(field: Field, raw, tz: tzinfo):
     return raw.isoformat() if isinstance(raw, date) else raw
 
 
+def _read(section: Section) -> dict[str, object]:
+    """The columns a section reads, by name, with the SQL that reads each."""
+    model, read = section.model, {}
+    for f in section.fields:
+        if f.column and f.column not in read:
+            read[f.column] = f.expr() if f.expr else getattr(model, f.column)
+    for column in section.reads:
+        read.setdefault(column, getattr(model, column))
+    return read
+
+
 def _batches(session: Session, section: Section, where, tz: tzinfo) -> Iterator[list[dict]]:
     """The section's rows as dicts, oldest first, one bounded query per batch (no commit)."""
     model = section.model
-    fields = [f for f in section.fields if f.column]
-    base = select(model.id, *(getattr(model, f.column) for f in fields)).where(where)
+    read = _read(section)
+    base = select(model.id, *read.values()).where(where)
     last = None
     while True:
         query = base if last is None else base.where(model.id > last)
         rows = session.execute(query.order_by(model.id).limit(BATCH_SIZE)).all()
         if rows:
-            yield [_item(section, dict(zip((f.key for f in fields), row[1:], strict=True)), tz)
-                   for row in rows]
+            yield [_item(section, dict(zip(read, row[1:], strict=True)), tz) for row in rows]
             last = rows[-1][0]
         if len(rows) < BATCH_SIZE:
             return
 
 
 def _item(section: Section, raw: dict, tz: tzinfo) -> dict:
-    return {f.key: _value(f, raw.get(f.key), tz) for f in section.fields}
+    """One exported row from its raw columns (keyed by column name)."""
+    return {f.key: f.derive(raw) if f.derive else _value(f, raw.get(f.column), tz)
+            for f in section.fields}
 
 
 def _rows(session: Session, section: Section, owner: Owner, tz: tzinfo) -> Iterator[list[dict]]:

@@ -181,7 +181,7 @@ def test_an_open_correction_of_the_same_field_is_refused(app, client, auth, demo
     assert_finnish(app, shown, "You already have an open correction request about %(fields)s "
                                "(%(reference)s). We handle it first: add to it with a message, or cancel "
                                "it and send a new one.",
-                   fields=translated(app, "City"), reference=first.reference)
+                   fields=translated(app, "City").lower(), reference=first.reference)
     assert 'value="Espoo"' in page(response)
     assert len(requests_of(app, MAIJA)) == 1
     # Another field is a separate matter.

@@ -24,7 +24,6 @@ from portal.models import (
     Customer,
     Disclosure,
     Invoice,
-    MarketingChange,
     Order,
     PrivacyRequest,
     RequestEvent,
@@ -34,6 +33,7 @@ from portal.models import (
 )
 from portal.services import export as exporter
 from portal.services.audit import record_audit
+from portal.services.lookups import record_lookup
 from tests.conftest import AuthActions, post_form
 from tests.factories import PASSWORD, OrderFactory, UserFactory
 from tests.functional.helpers import MAIJA, MATTI, page
@@ -96,20 +96,18 @@ def _requests(people, staff) -> list:
                                  at=datetime(2026, 10, 5, 9, 0, tzinfo=UTC))])
     other = PrivacyRequest(reference="PR-2026-0099", customer=matti, kind="erasure",
                            due_on=date(2026, 12, 1), details={"reason": "Matin oma syy"})
-    change = MarketingChange(customer=maija, channel="distance_selling", prohibited=True,
-                             changed_by="customer", changed_at=datetime(2024, 3, 2, 10, tzinfo=UTC))
-    return [decided, other, change]
+    return [decided, other]  # Maija's 2024 marketing change comes with the demo
 
 
 def _staff_lookups(app) -> None:
-    """A reviewer looked at Maija's and at Matti's data."""
+    """A reviewer looked at Maija's and at Matti's data, and decided something of Maija's."""
     with app.app_context():
         people = {c.email: c.id for c in db.session.execute(select(Customer)).scalars()}
         staff = db.session.execute(select(User).where(User.email == STAFF_EMAIL)).scalar_one()
-        record_audit(db.session, "customer_viewed", actor=staff, customer_id=people[MAIJA],
-                     purpose="Korjauspyynnön käsittely", details={"reviewer": STAFF_EMAIL})
-        record_audit(db.session, "customer_viewed", actor=staff, customer_id=people[MATTI],
-                     purpose="Matin laskun selvitys")
+        record_lookup(db.session, staff, people[MAIJA], reason="billing", note="Laskun L-2025-0877 kopio")
+        record_lookup(db.session, staff, people[MATTI], reason="other", note="Matin laskun selvitys")
+        record_audit(db.session, "request_decided", actor=staff, customer_id=people[MAIJA],
+                     details={"reviewer": STAFF_EMAIL})  # an action, not a look-up
         db.session.commit()
         db.session.remove()
 
@@ -191,11 +189,15 @@ def test_requests_carry_their_status_history_messages_and_decision(maija, app):
 
 def test_staff_look_ups_show_date_and_purpose_never_the_employee(maija, app):
     _staff_lookups(app)
+    with app.app_context():  # Maija reads the portal in English: the purpose comes in her words
+        db.session.execute(select(User).where(User.email == MAIJA)).scalar_one().locale = "en"
+        db.session.commit()
+        db.session.remove()
     doc = _json(maija)
     today = datetime.now(ZoneInfo("Europe/Helsinki")).date()
-    assert [(s["purpose"], s["date"]) for s in doc["staff_lookups"]] == [
-        ("Korjauspyynnön käsittely", today.isoformat())]
-    assert set(doc["staff_lookups"][0]) == {"date", "purpose"}
+    assert doc["staff_lookups"] == [{
+        "date": today.isoformat(), "reason": "billing", "reference": None,
+        "purpose": "A question about billing or an invoice: Laskun L-2025-0877 kopio"}]
     body = _download(maija, "/account/export.json").get_data() + b"".join(_zip(maija).values())
     assert STAFF_EMAIL.encode() not in body
 

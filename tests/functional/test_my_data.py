@@ -109,7 +109,7 @@ def test_money_and_dates_in_english_format(client, auth, demo):
     switch_language(client, "en")
     shown = page(client.get("/account"))
     assert "€6,234.50" in shown
-    assert "4/9/26" in shown
+    assert "9 Apr 2026" in shown
 
 
 # --- The summary at the top, the actions beside each section, and the right to complain ---
@@ -138,7 +138,7 @@ def _urls(app, *endpoints: tuple[str, dict]) -> list[str]:
 
 def test_summary_ended_relationship_deletion_date_and_collection(pekka_page):
     summary = _summary(pekka_page)
-    assert "Ended 6/30/22. Your data is due to be deleted on 6/30/32." in summary
+    assert "Ended 30 Jun 2022. Your data is due to be deleted on 30 Jun 2032." in summary
     assert "Invoice L-2022-0312 is in debt collection." in summary
     assert (f"Questions about debt collection or invoices: {CONTROLLER['contact_name']}, "
             f"{CONTROLLER['contact_email']} , {CONTROLLER['contact_phone']}") in summary
@@ -156,8 +156,8 @@ def test_summary_in_finnish_for_pekka(app, client, auth, demo):
 
 def test_summary_open_invoice_and_whom_to_ask(app, client, auth, demo):
     summary = _summary(_my_data(client, auth, LIISA, "en"))
-    assert "Active since 5/20/21. Your data is kept for 10 years after the relationship ends." in summary
-    assert "Invoice L-2026-0990 is open, due 12/2/26." in summary
+    assert "Active since 20 May 2021. Your data is kept for 10 years after the relationship ends." in summary
+    assert "Invoice L-2026-0990 is open, due 2 Dec 2026." in summary
     assert f"Questions about invoices: {CONTROLLER['contact_name']}" in summary
     assert "debt collection" not in summary
 
@@ -225,8 +225,8 @@ def test_summary_lists_open_requests_with_due_dates_and_links(app, client, auth,
     _file_requests(app, MAIJA)
     html = _my_data(client, auth, MAIJA, "en")
     summary = _summary(html)
-    assert "PR-2026-000001 : Erasure of your data, answer due 12/3/26" in summary
-    assert "PR-2026-000002 : Correction of your data, answer due 1/20/27 (deadline extended)" in summary
+    assert "PR-2026-000001 : Erasure of your data, answer due 3 Dec 2026" in summary
+    assert "PR-2026-000002 : Correction of your data, answer due 20 Jan 2027 (deadline extended)" in summary
     assert "PR-2026-000003" not in summary  # decided, no longer open
     assert "You have no open requests." not in summary
     first, second = _urls(app, ("account.request_detail", {"ref": "PR-2026-000001"}),

@@ -77,7 +77,8 @@ def test_staff_without_register_entry_gets_403_at_my_data(app, client, auth, dem
     token = csrf_token(client, "/privacy")
     assert client.post("/login/code", data={"code": pyotp.TOTP(key).now(),
                                             "csrf_token": token}).status_code == 302
-    response = client.get("/account")
+    assert client.get("/account").headers["Location"].endswith("/staff/")  # where a log-in lands
+    response = client.get("/account/requests")
     assert response.status_code == 403
     shown = page(response)
     assert "Traceback" not in shown

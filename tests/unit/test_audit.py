@@ -27,6 +27,12 @@ from portal.services.audit import (
 )
 from tests.functional.helpers import MAIJA
 
+
+@pytest.fixture(autouse=True)
+def _forging_allowed(monkeypatch):
+    """These tests forge tampering through the ORM, which the app itself is refused."""
+    monkeypatch.setattr(AuditEvent, "append_only", False)
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 

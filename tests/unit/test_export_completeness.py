@@ -24,7 +24,9 @@ from portal.models import (
     MarketingProhibition,
     Order,
     PrivacyRequest,
+    ProcessingFlag,
     Quote,
+    RecipientNotice,
     RequestEvent,
     RequestMessage,
     User,
@@ -33,12 +35,13 @@ from portal.models import (
 from portal.models.settings import PLAIN_FIELDS
 from portal.models.types import utcnow
 from portal.services import export as exporter
-from portal.services.audit import record_audit
+from portal.services.lookups import record_lookup
 from tests.factories import RoleFactory
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "EXPORT.md"
 MODELS = (Customer, User, Order, Quote, Invoice, DataSource, Disclosure, MarketingProhibition,
-          MarketingChange, PrivacyRequest, RequestEvent, RequestMessage, UserSession, AuditEvent)
+          MarketingChange, PrivacyRequest, RequestEvent, RequestMessage, RecipientNotice, ProcessingFlag,
+          UserSession, AuditEvent)
 # Tables whose rows belong to a person: a model pointing at one of them holds their data.
 PERSON_TABLES = {"customer", "privacy_request"}
 
@@ -87,7 +90,8 @@ def test_every_model_holding_a_person_s_data_is_covered():
 def test_no_secret_is_declared_for_export():
     exported = exporter.exported_columns()
     for model, column in ((User, "password"), (User, "fs_uniquifier"), (User, "tf_totp_secret"),
-                          (UserSession, "key_hash"), (AuditEvent, "hash"), (AuditEvent, "prev_hash"),
+                          (User, "mf_recovery_codes"), (UserSession, "key_hash"), (AuditEvent, "hash"),
+                          (AuditEvent, "prev_hash"),
                           (AuditEvent, "actor_id"), (PrivacyRequest, "decided_by_id")):
         assert column not in exported[model], f"{model.__name__}.{column} must never be exported"
         assert column in exporter.EXCLUDED[model]
@@ -104,16 +108,17 @@ def everything(db, monkeypatch):
         postal_code="00100", city="Espoo", country="FI", website="https://orkki.example",
         ip_address="192.0.2.1", billing_address="PL 1", e_invoice_address="0037", e_invoice_operator="Op",
         technical_data="tekninen", language="fi", relationship_start=date(2020, 1, 1),
-        relationship_end=date(2026, 1, 1), is_contact_person=True, demo=False)
+        relationship_end=date(2026, 1, 1), is_contact_person=True, demo=False, erased_at=at,
+        purge_on=date(2032, 12, 31))
     staff = User(email="staff@testi.example", password="x", fs_uniquifier="staff-uniq", locale="fi")
     account = User(customer=person, email=person.email, password="$argon2id$secret-hash",
                    fs_uniquifier="secret-uniquifier", locale="fi", confirmed_at=at, activated_at=at,
                    tf_primary_method="authenticator", tf_totp_secret="SECRETTOTP",
-                   tf_phone_number="+358 40 2", tf_totp_last_counter=42,
+                   tf_phone_number="+358 40 2", tf_totp_last_counter=42, mf_recovery_codes=["hashed"],
                    confidentiality_signed_at=at, roles=[RoleFactory(name="customer")])
     request = PrivacyRequest(
         customer=person, reference="PR-1", kind="erasure", status="denied", channel="letter",
-        received_at=at, due_on=date(2026, 6, 4), extended_due_on=date(2026, 8, 4),
+        received_at=at, due_on=date(2026, 6, 4), extended_due_on=date(2026, 8, 4), deadline=date(2026, 8, 4),
         extension_reason="laaja", details={"scope": "all"}, reply_contact="aija@testi.example",
         decided_at=at, decision_reason="avoin lasku", decision_details={"kept": ["invoices"]})
     _db.session.add_all([
@@ -131,15 +136,17 @@ def everything(db, monkeypatch):
         MarketingChange(customer=person, channel="catalogues", prohibited=True, changed_at=at,
                         changed_by="customer"),
         RequestEvent(request=request, at=at, status="denied", actor_kind="staff", note="n"),
-        RequestMessage(request=request, at=at, author_kind="customer", body="b"),
+        RequestMessage(request=request, at=at, author_kind="staff", internal=True, body="b"),
+        RecipientNotice(request=request, recipient="R", method="manual", created_at=at, done_at=at),
     ])
     _db.session.flush()
+    _db.session.add(ProcessingFlag(customer=person, kind="restriction", scope="purpose", purpose="kyselyt",
+                                   request_id=request.id, since=at, lifted_at=at))
     _db.session.add(UserSession(key_hash="f" * 64, user_id=account.id, created_at=at, last_seen_at=at,
                                 revoked_at=at, revoked_reason="logout"))
     request.filed_by_id = request.assignee_id = request.decided_by_id = staff.id
-    record_audit(_db.session, "customer_viewed", actor=staff, actor_kind="staff", customer_id=person.id,
-                 purpose="p",
-                 details={"x": 1})
+    staff.roles = [RoleFactory(name="reviewer")]
+    record_lookup(_db.session, staff, person.id, reason="request", request_reference="PR-1", note="puhelu")
     _db.session.commit()
     return person.id
 
@@ -169,7 +176,10 @@ def test_every_declared_column_comes_out_with_its_value(everything):
         assert set(item) - nested == {f.key for f in section.fields}, section.key
         empty = [key for key, value in item.items() if value in (None, "", [], {})]
         assert not empty, f"{section.key}: {empty} came out empty though the column is filled"
-    assert doc["staff_lookups"] == [{"date": "2026-05-05", "purpose": "p"}]  # Finnish date
+    [lookup] = doc["staff_lookups"]
+    # The date in Finnish time; the purpose in the customer's words.
+    assert (lookup["date"], lookup["reason"], lookup["reference"]) == ("2026-05-05", "request", "PR-1")
+    assert "PR-1" in lookup["purpose"] and lookup["purpose"].endswith(": puhelu")
     assert doc["orders"][0]["total_cents"] == 100 and doc["orders"][0]["currency"] == "EUR"
 
 
