@@ -29,6 +29,7 @@ from portal.models.types import utcnow
 from portal.services import email_confirmation as confirmation
 from portal.services import requests as service
 from portal.services.email_confirmation import Confirmed
+from portal.services.erasure import present_items
 from portal.services.holds import Hold, erasure_holds
 from portal.services.invitations import Signer
 from portal.templating import portal_privacy_email
@@ -111,8 +112,9 @@ def new_request(kind: str):
                     reference=filed.reference, due=short_date(filed.due_on)), "success")
             return redirect(url_for("account.request_detail", ref=filed.reference))
     assessment = erasure_holds(customer, service.helsinki_date(utcnow())) if kind == "erasure" else None
+    present = present_items(customer, assessment.erasable) if assessment else None
     return render_template(f"account/requests/{TEMPLATES[kind]}.html", form=form, kind=kind,
-                           assessment=assessment, duplicate=duplicate)
+                           assessment=assessment, present=present, duplicate=duplicate)
 
 
 def _render_detail(found: PrivacyRequest, message_form: MessageForm | None = None, status: int = 200):

@@ -75,6 +75,13 @@ CODE_KEYS = frozenset({"field", "scope", "holds_shown", "email_confirmation", "a
                        "locale", "erasure", "notices", "kind", "method"})
 
 
+def present_items(customer: Customer, items: tuple[Item, ...]) -> tuple[Item, ...]:
+    """Those of `items` the customer really has data in (what an erasure would remove for them)."""
+    return tuple(item for item in items
+                 if any(getattr(customer, name) for name in CUSTOMER_FIELDS.get(item, ()))
+                 or (item in HISTORY and getattr(customer, item.value)))
+
+
 @dataclass(frozen=True)
 class ErasureResult:
     """What an erasure did: the items erased, the holds still in force and the purge date."""

@@ -17,6 +17,7 @@ from portal.models.types import utcnow
 from portal.services import decisions
 from portal.services import requests as request_service
 from portal.services.decisions import Reviewer
+from portal.services.erasure import present_items
 from portal.services.holds import erasure_holds
 from portal.services.refusals import InvalidValue, RequestRefused
 from portal.services.requests import helsinki_date
@@ -88,9 +89,10 @@ def _page(req: PrivacyRequest, forms: dict | None = None, status: int = 200):
     forms = {name: (forms or {}).get(name) or cls(formdata=None, version=req.version, prefix=name)
              for name, cls in defaults.items()}
     holds = erasure_holds(customer, today) if req.kind == "erasure" and customer else None
+    present = present_items(customer, holds.erasable) if holds else None
     return render_template(
         "staff/review.html", req=req, customer=customer, forms=forms, today=today, diff=_diff(req),
-        holds=holds, days_left=(req.deadline - today).days,
+        holds=holds, present=present, days_left=(req.deadline - today).days,
         letter_links="staff.decision_letter_pdf" in current_app.view_functions,
         can_extend=req.is_open and req.extended_due_on is None and today <= req.due_on), status
 
