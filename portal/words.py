@@ -78,6 +78,18 @@ SCOPE_SUMMARIES = {
     "marketing": _l("marketing"),
     "purpose": _l("a purpose described in the request"),
 }
+# The kinds and scopes as staff name them (the customer's labels say "your data").
+KIND_NAMES = {
+    "correction": _l("Correction"),
+    "erasure": _l("Erasure"),
+    "restriction": _l("Restriction of processing"),
+    "objection": _l("Objection to processing"),
+}
+STAFF_SCOPE_LABELS = {
+    "all": _l("All processing"),
+    "marketing": _l("Marketing"),
+    "purpose": _l("A purpose the customer described"),
+}
 CHANNEL_LABELS = {
     "portal": _l("in the portal"),
     "phone": _l("by phone"),
@@ -85,7 +97,7 @@ CHANNEL_LABELS = {
     "email": _l("by email"),
 }
 
-WORDS = SimpleNamespace(channels=CHANNEL_LABELS, kinds=KIND_LABELS, titles=KIND_TITLES,
+WORDS = SimpleNamespace(channels=CHANNEL_LABELS, kinds=KIND_LABELS, kind_names=KIND_NAMES, titles=KIND_TITLES,
                         statuses=STATUS_LABELS, scopes=SCOPE_LABELS, scope_summaries=SCOPE_SUMMARIES,
                         fields=FIELD_LABELS, hold_reasons=HOLD_REASONS, until_events=UNTIL_EVENTS,
                         items=ITEM_LABELS)

@@ -118,7 +118,7 @@ def _carry_out(session: Session, request: PrivacyRequest, staff: User, today: da
         raise RequestRefused("customer_gone")
     recipients = effects.recipients_of(customer)
     if request.kind == "correction":
-        applied = effects.apply_correction(session, request, customer)
+        applied = effects.apply_correction(session, request, customer, staff)
         changes = [c for c in request.details.get("changes", []) if c["field"] in applied]
         notices = effects.notify_recipients(session, request, recipients, "correction", changes)
         return "approved", {"applied": applied, "notices": notices}

@@ -36,7 +36,7 @@ def email_in_use(session: Session, address: str, customer: Customer) -> bool:
     return other_customer is not None or other_user is not None
 
 
-def apply_correction(session: Session, request: PrivacyRequest, customer: Customer) -> list[str]:
+def apply_correction(session: Session, request: PrivacyRequest, customer: Customer, actor) -> list[str]:
     """Write a correction's new values, checked again now; returns the fields changed.
 
     A value that is already in place is skipped. A new email address must have been confirmed
@@ -60,7 +60,7 @@ def apply_correction(session: Session, request: PrivacyRequest, customer: Custom
                 customer.account.email = value
         setattr(customer, name, value)
         applied.append(name)
-    record_audit(session, "correction_applied", actor=None, actor_kind="system", customer_id=customer.id,
+    record_audit(session, "correction_applied", actor=actor, customer_id=customer.id,
                  details={"reference": request.reference, "fields": applied})
     return applied
 

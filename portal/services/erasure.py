@@ -244,6 +244,7 @@ def erase_customer(session: Session, customer: Customer, *, actor, today: date,
     session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
     assessment = erasure_holds(customer, today)
     holds, erasable, complete = assessment.holds, assessment.erasable, assessment.everything_now
+    had = present_items(customer, erasable)  # what the person is told was erased: what they had
     addresses, mentions = _identifiers(session, customer)
     suppress_before_erasure(session, customer, suppression_key(session))
     _close_account(session, customer)
@@ -263,7 +264,7 @@ def erase_customer(session: Session, customer: Customer, *, actor, today: date,
     session.flush()
     session.expire(customer, ["account", "orders", "quotes", "invoices", "sources", "disclosures",
                               "prohibitions", "marketing_changes", "requests", "flags"])
-    return ErasureResult(complete=complete, erased=erasable, kept=holds, purge_on=purge_on)
+    return ErasureResult(complete=complete, erased=had, kept=holds, purge_on=purge_on)
 
 
 def _has_residue(customer: Customer, assessment: ErasureAssessment) -> bool:

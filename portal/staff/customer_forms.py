@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, StringField, SubmitField
 
 from portal.lookup_words import STAFF_REASON_LABELS
 from portal.services.lookups import NOTE_MAX, SEARCH_MIN
-from portal.words import KIND_LABELS
+from portal.words import KIND_NAMES
 
 _MESSAGES = {
     ("required", "q"): _l("Type a name, an email address or a customer number."),
@@ -61,6 +61,6 @@ class PurposeForm(_CheckedForm):
     def __init__(self, *args, requests: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.request_reference.choices = [("", _("No request chosen"))] + [
-            (reference, f"{reference} – {KIND_LABELS[kind]}") for reference, kind in requests]
+            (reference, f"{reference} – {KIND_NAMES[kind]}") for reference, kind in requests]
         if len(requests) == 1 and not self.is_submitted():
             self.request_reference.data = requests[0][0]

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from portal.models.requests import OPEN_STATUSES, REQUEST_KINDS
 from portal.services.queue import CLOSED_STATUSES, SEARCH_MAX, UNASSIGNED, StaffMember, search_condition
 from portal.services.refusals import InvalidValue
-from portal.words import KIND_LABELS
+from portal.words import KIND_NAMES
 
 STATUSES = {"open": OPEN_STATUSES, "pending": ("pending",), "in_review": ("in_review",),
             "closed": CLOSED_STATUSES}
@@ -75,7 +75,7 @@ class QueueForm(FlaskForm):
         csrf = False
 
     kind = CheckboxesField(_l("Kind of request"), validate_choice=False, validators=[_one_of_the_choices],
-                           choices=[SelectChoice(k, KIND_LABELS[k]) for k in REQUEST_KINDS])
+                           choices=[SelectChoice(k, KIND_NAMES[k]) for k in REQUEST_KINDS])
     status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_CHOICES.items()],
                          default="open", validate_choice=False, validators=[_one_of_the_choices])
     assignee = SelectField(_l("Handler"), default=ANYONE, validate_choice=False,

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from portal.models.types import utcnow
 from portal.services.requests import helsinki_date
 from portal.services.values import CORRECTABLE_FIELDS, TEXT_MAX
-from portal.words import CHANNEL_LABELS, FIELD_LABELS, KIND_LABELS, SCOPE_LABELS
+from portal.words import CHANNEL_LABELS, FIELD_LABELS, KIND_NAMES, STAFF_SCOPE_LABELS
 
 CORRECTION_ROWS = 3
 OLDEST_RECEIPT = timedelta(days=366)
@@ -23,13 +23,14 @@ class RecordRequestForm(FlaskForm):
 
     customer = StringField(_l("Customer's email address or customer number"), validators=[
         InputRequired(_l("Enter the customer's email address or customer number.")), Length(max=255)])
-    kind = RadioField(_l("Kind of request"), choices=list(KIND_LABELS.items()),
+    kind = RadioField(_l("Kind of request"), choices=list(KIND_NAMES.items()),
                       validators=[InputRequired(_l("Choose the kind of request."))])
-    channel = RadioField(_l("Received"), choices=[(k, v) for k, v in CHANNEL_LABELS.items() if k != "portal"],
+    channel = RadioField(_l("How the request arrived"),
+                         choices=[(k, v) for k, v in CHANNEL_LABELS.items() if k != "portal"],
                          validators=[InputRequired(_l("Choose how the request arrived."))])
     received_on = DateField(_l("Date received"), validators=[InputRequired(_l("Enter the date received."))])
-    scope = SelectField(_l("What a restriction or objection covers"), choices=list(SCOPE_LABELS.items()),
-                        validators=[Optional()])
+    scope = SelectField(_l("What a restriction or objection covers"),
+                        choices=list(STAFF_SCOPE_LABELS.items()), validators=[Optional()])
     purpose = TextAreaField(_l("The purpose, if the customer named one"), validators=[Length(max=TEXT_MAX)])
     reason = TextAreaField(_l("The customer's reasons, as they gave them"), validators=[Length(max=TEXT_MAX)])
     reply_contact = StringField(

@@ -69,9 +69,10 @@ def _record_lookup(req: PrivacyRequest) -> None:
 def _diff(req: PrivacyRequest) -> list[dict]:
     """A correction's fields: the value held now, the new value, and whether it is still valid."""
     rows = []
+    check = req.is_open and req.customer is not None
     for change in (req.details or {}).get("changes", []):
         problem = None
-        if req.customer is not None:
+        if check:
             try:
                 normalise_change(req.customer, change["field"], change["new"])
             except InvalidValue as invalid:

@@ -55,3 +55,44 @@ def switch_language(page: Page, name: str) -> None:
     """Press a button of the language switch ("suomi" or "English")."""
     page.get_by_role("button", name=name, exact=True).click()
     expect(page.get_by_role("button", name=name, exact=True)).to_have_attribute("aria-current", "true")
+
+
+# --- staff: log-in with the authenticator code ------------------------------------------------
+
+_LAST_CODE_WINDOW: dict[str, int] = {}
+
+
+def totp_code(secret: str) -> str:
+    """A code from the authenticator secret ("ABCD-EFGH-..."), never one this run has used.
+
+    The portal accepts each code once per user, so when this 30-second window's code was
+    already used for `secret`, wait for the next window.
+    """
+    import time
+
+    import pyotp
+
+    key = secret.replace("-", "")
+    while (window := int(time.time()) // 30) <= _LAST_CODE_WINDOW.get(key, -1):
+        time.sleep((window + 1) * 30 - time.time() + 0.2)
+    _LAST_CODE_WINDOW[key] = window
+    return pyotp.TOTP(key).at(window * 30)
+
+
+def enter_code(page: Page, secret: str) -> None:
+    """On the second-step page: type the authenticator's code and press Enter.
+
+    The field is found by its one-time-code hint (what phones and password managers use),
+    so the page's wording may change without breaking every staff test.
+    """
+    code = page.locator("input[autocomplete='one-time-code']")
+    expect(code).to_be_visible()
+    code.fill(totp_code(secret))
+    code.press("Enter")
+    expect(code).to_have_count(0)
+
+
+def log_in_staff(page: Page, email: str, secret: str, lang: str = "fi") -> None:
+    """Log a staff member in: password first, then the authenticator's code."""
+    log_in(page, email, lang=lang)
+    enter_code(page, secret)
