@@ -47,55 +47,49 @@ CONTROLLER = {
     "retention_years": 10,
     "register_name_fi": "Esimerkki Oy:n asiakasrekisteri",
     "register_name_en": "Esimerkki Oy customer register",
-    "purposes_fi": "Asiakasrekisterin ylläpito, tilausten käsittely, laskutus ja arkistointi sekä "
-                   "asiakassuhteen hoitaminen. Tietoja käytetään myös toiminnan kehittämiseen ja "
-                   "tilastointiin sekä markkinointiin, ellei asiakas ole sitä kieltänyt.",
-    "purposes_en": "Keeping the customer register, handling orders, billing and archiving, and "
-                   "managing the customer relationship. The data is also used to develop our "
-                   "business, for statistics and for marketing unless the customer has "
-                   "prohibited it.",
-    "legal_basis_fi": "Sopimus (asiakassuhde), rekisterinpitäjän oikeutettu etu (asiakassuhteen "
-                      "hoitaminen ja markkinointi) sekä lakisääteiset velvoitteet "
-                      "(kirjanpitolaki).",
-    "legal_basis_en": "Contract (the customer relationship), the controller's legitimate "
-                      "interest (managing the relationship and marketing) and legal obligations "
-                      "(Finnish Accounting Act).",
-    "sources_fi": "Tiedot saadaan asiakkaalta itseltään rekisteröitymisen, ostosten ja "
-                  "asiakassuhteen aikana tehtyjen ilmoitusten yhteydessä. Nimi- ja "
-                  "osoitetietojen päivityksiä saadaan viranomaisten ja yritysten "
-                  "päivityspalveluista sekä palvelun tuottamiseen liittyviltä alihankkijoilta.",
-    "sources_en": "We get the data from customers themselves when they register, buy from us "
-                  "and contact us. Name and address updates come from the authorities' and "
-                  "companies' update services and from subcontractors who help provide the "
-                  "service.",
-    "disclosures_fi": "Tietoja luovutetaan vain luottopäätöksiä, perintää ja laskutusta varten "
-                      "sekä silloin, kun laki sitä edellyttää.",
-    "disclosures_en": "Data is disclosed only for credit decisions, debt collection and billing, "
-                      "and where the law requires it.",
-    "transfers_fi": "Tietoja ei siirretä EU:n tai ETA:n ulkopuolelle.",
-    "transfers_en": "Data is not transferred outside the EU or the EEA.",
-    "retention_fi": "Tietoja säilytetään 10 vuotta asiakkuuden päättymisestä. Kirjanpitoaineisto "
-                    "säilytetään kirjanpitolain mukaan (kirjanpito 10 vuotta, tositteet 6 vuotta).",
-    "retention_en": "Data is kept for 10 years after the customer relationship ends. Accounting "
-                    "records are kept as the Accounting Act requires (books 10 years, vouchers "
-                    "6 years).",
-    "security_fi": "Paperiset asiakirjat säilytetään lukituissa ja paloturvallisissa tiloissa. "
-                   "Sähköisiä tietoja saavat käsitellä vain nimetyt työntekijät, joilla on oma "
-                   "käyttäjätunnus ja salasana ja jotka ovat allekirjoittaneet "
-                   "salassapitositoumuksen. Järjestelmä on suojattu palomuurilla.",
-    "security_en": "Paper documents are kept in locked, fire-safe storage. Only designated "
-                   "employees with their own user name and password, who have signed a "
-                   "confidentiality commitment, may process electronic data. The system is "
-                   "protected by a firewall.",
-    "cookies_fi": "Portaali käyttää vain välttämättömiä evästeitä. Yksi pitää sinut kirjautuneena "
-                  "ja muistaa valitsemasi kielen. Toinen tallentuu, kun kirjaudut sisään: se "
-                  "muistaa selaimesi vuoden ajan, jotta pääset kirjautumaan silloinkin, kun joku "
-                  "muu yrittää arvata salasanaasi. Analytiikka- tai markkinointievästeitä ei "
-                  "käytetä.",
-    "cookies_en": "The portal uses only essential cookies. One keeps you logged in and remembers "
-                  "your language. The other is set when you log in: it remembers this browser for a "
-                  "year, so that you can still log in while someone else is trying to guess your "
-                  "password. No analytics or marketing cookies are used.",
+    "purposes_fi": "Käsittelemme tietojasi, jotta voimme pitää asiakasrekisteriä, käsitellä tilauksesi, "
+                   "laskuttaa ja arkistoida ne sekä hoitaa asiakassuhdettamme. Käytämme tietoja myös "
+                   "toimintamme kehittämiseen, tilastointiin ja markkinointiin, ellet ole kieltänyt "
+                   "markkinointia.",
+    "purposes_en": "We process your data to keep the customer register, to handle, bill and archive your "
+                   "orders, and to manage our customer relationship. We also use the data to develop our "
+                   "business, for statistics and for marketing, unless you have prohibited marketing.",
+    "legal_basis_fi": "Sopimus kanssasi (asiakassuhde), oikeutettu etumme (asiakassuhteen hoitaminen ja "
+                      "markkinointi) sekä lakisääteiset velvoitteemme (kirjanpitolaki).",
+    "legal_basis_en": "Our contract with you (the customer relationship), our legitimate interest (managing "
+                      "the relationship and marketing) and our legal obligations (the Finnish Accounting "
+                      "Act).",
+    "sources_fi": "Saamme tiedot sinulta itseltäsi, kun rekisteröidyt, ostat meiltä tai otat meihin "
+                  "yhteyttä. Nimi- ja osoitetietojen päivitykset saamme viranomaisten ja yritysten "
+                  "päivityspalveluista sekä alihankkijoilta, jotka auttavat meitä tuottamaan palvelua.",
+    "sources_en": "We get the data from you when you register, buy from us or contact us. We get name and "
+                  "address updates from the update services of the authorities and of companies, and from "
+                  "subcontractors who help us provide the service.",
+    "disclosures_fi": "Luovutamme tietoja vain luottopäätöksiä, perintää ja laskutusta varten sekä silloin, "
+                      "kun laki sitä edellyttää.",
+    "disclosures_en": "We disclose data only for credit decisions, debt collection and billing, and where "
+                      "the law requires it.",
+    "transfers_fi": "Emme siirrä tietoja EU:n tai ETA:n ulkopuolelle.",
+    "transfers_en": "We do not transfer data outside the EU or the EEA.",
+    "retention_fi": "Säilytämme kirjanpitoaineiston, kuten laskut, kirjanpitolain edellyttämän ajan: "
+                    "kirjanpidon 10 vuotta ja tositteet 6 vuotta.",
+    "retention_en": "We keep accounting records, such as invoices, as long as the Accounting Act requires: "
+                    "the books for 10 years and vouchers for 6 years.",
+    "security_fi": "Säilytämme paperiset asiakirjat lukituissa ja paloturvallisissa tiloissa. Sähköisiä "
+                   "tietoja saavat käsitellä vain nimetyt työntekijämme, joilla on oma käyttäjätunnus ja "
+                   "salasana ja jotka ovat allekirjoittaneet salassapitositoumuksen. Järjestelmämme on "
+                   "suojattu palomuurilla.",
+    "security_en": "We keep paper documents in locked, fire-safe storage. Only our designated employees who "
+                   "have their own user name and password and have signed a confidentiality commitment may "
+                   "process electronic data. Our systems are protected by a firewall.",
+    "cookies_fi": "Käytämme portaalissa vain välttämättömiä evästeitä. Yksi pitää sinut kirjautuneena ja "
+                  "muistaa valitsemasi kielen. Toinen tallentuu, kun kirjaudut sisään: se muistaa selaimesi "
+                  "vuoden ajan, jotta pääset kirjautumaan silloinkin, kun joku muu yrittää arvata "
+                  "salasanaasi. Emme käytä analytiikka- tai markkinointievästeitä.",
+    "cookies_en": "We use only essential cookies in the portal. One keeps you logged in and remembers your "
+                  "language. The other is set when you log in: it remembers this browser for a year, so "
+                  "that you can still log in while someone else is trying to guess your password. We use no "
+                  "analytics or marketing cookies.",
     "confidentiality_fi": "Sitoudun pitämään salassa kaikki asiakasrekisterin tiedot, jotka saan tietooni "
                           "työssäni, myös työsuhteen päätyttyä. Käsittelen tietoja vain työtehtävieni "
                           "edellyttämässä laajuudessa enkä luovuta niitä sivullisille. Käytän vain omia "
@@ -106,8 +100,8 @@ CONTROLLER = {
                           "duties require and do not disclose it to outsiders. I use only my own "
                           "credentials and never let anyone else use them. I report a data breach, or a "
                           "suspected one, to the data protection officer without delay.",
-    "profiling_fi": "Tietojasi ei käytetä automaattiseen päätöksentekoon eikä profilointiin.",
-    "profiling_en": "Your data is not used for automated decision-making or profiling.",
+    "profiling_fi": "Emme käytä tietojasi automaattiseen päätöksentekoon emmekä profilointiin.",
+    "profiling_en": "We do not use your data for automated decision-making or profiling.",
 }
 
 

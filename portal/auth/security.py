@@ -180,6 +180,7 @@ def register_security(app: Flask) -> None:
     # Per account as well: guessing one account's code or current password from many
     # addresses is slowed too. (Log-in itself is counted per account in PortalLoginForm.)
     _limit_failures(app, "security.two_factor_token_validation", "PORTAL_CODE_LIMIT", _code_key)
+    _limit_failures(app, "security.mf_recovery", "PORTAL_CODE_LIMIT", _code_key)
     for endpoint in ("security.change_password", "security.verify"):
         _limit_failures(app, endpoint, "PORTAL_PASSWORD_CHECK_LIMIT", _password_check_key)
     throttle.register(app)

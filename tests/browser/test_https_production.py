@@ -27,8 +27,8 @@ def test_forms_post_over_https_and_the_cookie_is_secure(new_context, live_server
 
     switch_language(laptop, "suomi")
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Omat tiedot")
-    laptop.get_by_role("button", name="Kirjaudu ulos muilla laitteilla").click()
-    expect(laptop.get_by_role("status")).to_contain_text("muilla laitteilla")
+    laptop.get_by_role("button", name="Kirjaudu ulos muilta laitteilta").click()
+    expect(laptop.get_by_role("status")).to_contain_text("muilta laitteilta")
     switch_language(laptop, "English")
 
     phone_browser.reload()

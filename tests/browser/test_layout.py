@@ -59,7 +59,7 @@ def test_screenshots_of_front_page_privacy_statement_and_my_data(new_context, ar
     page.screenshot(path=artifacts / "index-en.png", full_page=True)
 
     switch_language(page, "suomi")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sinun tietosi, sinun oikeutesi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tietosi ja oikeutesi")
     page.screenshot(path=artifacts / "index-fi.png", full_page=True)
 
     page.get_by_role("navigation").get_by_role("link", name="Tietosuojaseloste").click()

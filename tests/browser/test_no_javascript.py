@@ -13,7 +13,7 @@ def test_login_and_language_switch_work_with_javascript_off(new_context):
     page.goto("/")
     switch_language(page, "suomi")
     expect(page.locator("html")).to_have_attribute("lang", "fi")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sinun tietosi, sinun oikeutesi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tietosi ja oikeutesi")
 
     log_in(page, LIISA, lang="fi")
     assert path_of(page) == "/account"

@@ -463,7 +463,7 @@ def test_finnish_erasures_with_a_hold_and_without(staff_page, open_context, revi
     gone = open_context(locale="fi-FI").new_page()
     log_in(gone, SANNA, lang="fi")
     assert path_of(gone) == "/login"
-    expect(gone.get_by_text("Kirjautuminen epäonnistui.")).to_be_visible()
+    expect(gone.get_by_text("Sähköpostiosoite tai salasana on väärin.")).to_be_visible()
 
 
 def record_request(page: Page, words: dict, customer: str, kind: str, channel: str, received: date,

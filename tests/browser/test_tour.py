@@ -21,7 +21,7 @@ def test_finnish_tour_of_my_data_then_logout_kills_the_cookie(contexts):
     expect(page.get_by_role("heading", level=1)).to_have_text("Your data, your rights")
     switch_language(page, "suomi")
     expect(page.locator("html")).to_have_attribute("lang", "fi")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sinun tietosi, sinun oikeutesi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tietosi ja oikeutesi")
 
     page.get_by_role("navigation").get_by_role("link", name="Kirjaudu sisään").click()
     expect(page.get_by_role("heading", name="Kirjaudu sisään")).to_be_visible()

@@ -9,7 +9,7 @@ echoed unescaped. Rate limits are off so that every post reaches the form.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -168,7 +168,11 @@ TARGETS = {
     "/account/two-step/<token>": _two_step_confirmation,
     "/verify": lambda app: _target(_logged_in(app), "/verify", "/verify"),
     "/login/code": lambda app: _staff_second_step(app, "/login/code"),
-    "/login/code/help": lambda app: _staff_second_step(app, "/login/code/help"),
+    # Our code page links to /login/recovery instead of showing this library form; posts still reach it.
+    "/login/code/help": lambda app: replace(_staff_second_step(app, "/login/code"), action="/login/code/help",
+                                            fields=["help_setup"]),
+    "/login/recovery": lambda app: _target(_staff_second_step(app, "/login/code").client, "/login/recovery",
+                                           "/login/recovery"),
 }
 
 
