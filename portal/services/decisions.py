@@ -23,7 +23,7 @@ from portal.services import effects
 from portal.services.audit import record_audit
 from portal.services.marketing import set_prohibitions
 from portal.services.refusals import InvalidValue, RequestChanged, RequestClosed, RequestRefused
-from portal.services.requests import add_month, helsinki_date, notify, set_status
+from portal.services.requests import add_month, helsinki_date, notify, reply_address, set_status
 from portal.services.values import clean_text
 
 EXTENSION_MONTHS = (1, 2)
@@ -96,7 +96,7 @@ def approve(session: Session, request: PrivacyRequest, reviewer: Reviewer, *, re
         reason = clean_text(reason, required=False, field_name="reason")
         today = today or helsinki_date(utcnow())
         locale = _customer_locale(request)
-        address = effects.reply_address_now(request)
+        address = reply_address(request)  # read before an erasure removes it
         status, details = _carry_out(session, request, staff, today)
         _record_decision(session, request, staff, status, reason, {"locale": locale, **details})
         if request.kind == "erasure":

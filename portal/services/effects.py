@@ -14,16 +14,10 @@ from portal.models import Customer, PrivacyRequest, RecipientNotice, User
 from portal.services.audit import record_audit
 from portal.services.outbox import queue_email
 from portal.services.refusals import InvalidValue
-from portal.services.requests import reply_address
 from portal.services.values import normalise_change
 
 # Recipients are companies the controller deals with in Finnish.
 RECIPIENT_LOCALE = "fi"
-
-
-def reply_address_now(request: PrivacyRequest) -> str | None:
-    """Where the customer's email goes, read before an erasure removes it."""
-    return reply_address(request)
 
 
 def email_in_use(session: Session, address: str, customer: Customer) -> bool:
