@@ -19,11 +19,12 @@ from portal.models.requests import (
     RequestEvent,
     RequestMessage,
 )
-from portal.models.settings import ControllerSettings
+from portal.models.settings import BrandLogo, ControllerSettings
 
 __all__ = [
     "MARKETING_CHANNELS",
     "AuditEvent",
+    "BrandLogo",
     "ControllerSettings",
     "Customer",
     "DataSource",

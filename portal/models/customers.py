@@ -40,6 +40,8 @@ class Customer(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The company's own customer number (CRM/ERP), the key for imports and the sync API.
+    customer_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     organisation: Mapped[str | None] = mapped_column(String(200))

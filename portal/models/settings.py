@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -80,6 +80,8 @@ class ControllerSettings(db.Model):
     # The confidentiality commitment every staff member accepts before first use.
     confidentiality_fi: Mapped[str] = mapped_column(Text, default="")
     confidentiality_en: Mapped[str] = mapped_column(Text, default="")
+    # The company's own look: accent colour as #rrggbb (None = the portal's default blue).
+    accent_colour: Mapped[str | None] = mapped_column(String(7))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def text(self, field: str, locale: str) -> str:
@@ -95,3 +97,19 @@ class ControllerSettings(db.Model):
         """Street address, postal code and city on one line."""
         tail = " ".join(p for p in (self.postal_code, self.city) if p)
         return ", ".join(p for p in (self.street_address, tail) if p)
+
+
+class BrandLogo(db.Model):
+    """The company's logo (PNG or SVG), kept in the database since hosts keep no local files."""
+
+    __tablename__ = "brand_logo"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("media_type IN ('image/png', 'image/svg+xml')", name="media_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    media_type: Mapped[str] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

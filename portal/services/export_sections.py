@@ -94,7 +94,8 @@ def _lookup(raw: dict) -> Lookup:
 MONEY = (Field("total_cents", "total_cents"), Field("currency", value=CURRENCY))
 
 PERSON = Section("person", "person.csv", Customer, _f(
-    "id", "first_name", "last_name", "organisation", "position", "business_id", "email", "phone",
+    "id", "customer_number", "first_name", "last_name", "organisation", "position", "business_id",
+    "email", "phone",
     "street_address", "postal_code", "city", "country", "website", "ip_address",
     "billing_address", "e_invoice_address", "e_invoice_operator", "technical_data", "language",
     "relationship_start", "relationship_end", "is_contact_person", "demo", "created_at",

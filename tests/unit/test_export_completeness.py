@@ -103,6 +103,7 @@ def everything(db, monkeypatch):
     at = datetime(2026, 5, 4, 21, 30, tzinfo=UTC)  # 5 May in Finland
     monkeypatch.setattr("portal.services.audit.utcnow", lambda: at)
     person = Customer(
+        customer_number="AS-10042",
         first_name="Äijä", last_name="Öörni", organisation="Örkki Oy", position="Johtaja",
         business_id="2345678-0", email="aija@testi.example", phone="+358 40 1", street_address="Tie 1",
         postal_code="00100", city="Espoo", country="FI", website="https://orkki.example",
