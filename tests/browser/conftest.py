@@ -3,6 +3,7 @@ two gunicorn workers, Redis, SMTP) or as `make run` serves it (plain HTTP)."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -19,6 +20,31 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ACTIVATE_RE = re.compile(r"https?://\S+/activate/[\w.\-]+")
+# Fixtures that serve the portal as production does; production runs on PostgreSQL.
+PRODUCTION_FIXTURES = {"live_server", "new_context", "page", "production_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the production-mode browser tests in the PostgreSQL pass, on the database production
+    uses; the SQLite pass keeps the browser tests of the portal as `make run` serves it.
+
+    PORTAL_TEST_BROWSERS=all runs every browser test on SQLite too.
+    """
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") or \
+            os.environ.get("PORTAL_TEST_BROWSERS") == "all":
+        return
+    here = Path(__file__).parent
+    chosen, production = [], []
+    for item in items:
+        in_browser_suite = here in Path(str(item.fspath)).parents
+        uses_production = PRODUCTION_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if in_browser_suite and uses_production:
+            production.append(item)
+        else:
+            chosen.append(item)
+    if production:
+        config.hook.pytest_deselected(items=production)
+        items[:] = chosen
 
 
 def activation_link(server, address: str, timeout: float = 10.0) -> str:
