@@ -72,7 +72,8 @@ def activate(token: str):
             form.password.errors = list(problems)
         else:
             invitations.activate_account(db.session, user, hash_password(normalized))
-            flash(_("Your password is set. Log in to see your data."), "success")
+            flash(_("Your password is set. Log in to see your data.") if user.customer_id else
+                  _("Your password is set. Log in and set up two-step verification."), "success")
             return redirect(url_for("security.login"))
     return render_template("auth/activate.html", form=form, token=token)
 

@@ -49,6 +49,10 @@ ACTION_LABELS = {
     "request_recorded": _l("Request recorded by staff"),
     "request_submitted": _l("Request sent"),
     "staff_created": _l("Staff account created"),
+    "staff_deactivated": _l("Staff account closed"),
+    "staff_invited": _l("Staff member invited"),
+    "staff_reactivated": _l("Staff account opened again"),
+    "staff_role_changed": _l("Staff member's role changed"),
     "two_step_changed": _l("Two-step verification changed"),
 }
 ACTOR_WORDS = {
