@@ -83,5 +83,5 @@ def test_reset_link_works_only_once(app, client, demo):
 def test_the_answer_promises_nothing_about_an_unknown_address(client, demo):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     shown = page(_ask_reset(client, UNKNOWN))
-    assert "If that email address is in our system" in shown
+    assert "If this email address has an account with us" in shown
     assert "have been sent to" not in shown
