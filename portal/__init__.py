@@ -13,7 +13,19 @@ def create_app(config: Config | None = None) -> Flask:
     """Create and configure the app: only configure and register."""
     app = PortalFlask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
-    from portal import account, auth, cli, errors, extensions_setup, i18n, mailer, main, staff, templating
+    from portal import (
+        account,
+        api,
+        auth,
+        cli,
+        errors,
+        extensions_setup,
+        i18n,
+        mailer,
+        main,
+        staff,
+        templating,
+    )
 
     extensions_setup.register_extensions(app)
     mailer.register(app)
@@ -23,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(api.bp)
     auth.register_security(app)
     errors.register(app)
     cli.register(app)

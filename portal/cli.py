@@ -15,6 +15,7 @@ from flask_security import hash_password
 from sqlalchemy import func, select
 
 from portal import mailer
+from portal.cli_api import api_key_cli
 from portal.config import BASE_DIR
 from portal.extensions import db
 from portal.models import Customer, Role, User
@@ -215,5 +216,5 @@ def register(app: Flask) -> None:
     """Add the commands to `flask`."""
     for command in (demo_command, create_staff, invite):
         app.cli.add_command(command)
-    for group in (controller_cli, audit_cli, outbox_cli, translate_cli):
+    for group in (controller_cli, audit_cli, outbox_cli, translate_cli, api_key_cli):
         app.cli.add_command(group)

@@ -199,12 +199,19 @@ class Config:
     PORTAL_CODE_LIMIT = "5 per 15 minutes"  # second-step codes, per account
     PORTAL_PASSWORD_CHECK_LIMIT = "5 per 15 minutes"  # noqa: S105 - current password checks, per user
     PORTAL_GET_ACCESS_LIMIT = "5 per minute;30 per hour"
+    # Sync API (/api/v1): calls per API key; failed authentications per client address; body size
+    PORTAL_API_LIMIT = os.environ.get("PORTAL_API_LIMIT", "600 per minute")
+    PORTAL_API_FAILURE_LIMIT = os.environ.get("PORTAL_API_FAILURE_LIMIT", "30 per minute")
+    PORTAL_API_MAX_BYTES = int(os.environ.get("PORTAL_API_MAX_BYTES", str(1024 * 1024)))
 
     # Flask-Security
     SECURITY_PASSWORD_HASH = "argon2"  # noqa: S105 - a scheme name
     SECURITY_PASSWORD_LENGTH_MIN = 12
     SECURITY_PASSWORD_CHECK_BREACHED = False
     SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}  # no DNS look-ups
+    # The library's emails are replaced by ours (portal/auth/security_mail.py): don't render its own.
+    SECURITY_EMAIL_PLAINTEXT = False
+    SECURITY_EMAIL_HTML = False
     SECURITY_RETURN_GENERIC_RESPONSES = True
     SECURITY_REGISTERABLE = False
     SECURITY_CONFIRMABLE = False
@@ -232,6 +239,8 @@ class Config:
     SECURITY_TWO_FACTOR_SETUP_URL = "/account/two-step"
     SECURITY_TWO_FACTOR_TOKEN_VALIDATION_URL = "/login/code"  # noqa: S105 - a URL
     SECURITY_TWO_FACTOR_RESCUE_URL = "/login/code/help"
+    # No one-time code by email for a lost authenticator: it would make the mailbox a second factor.
+    SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
     SECURITY_TWO_FACTOR_SELECT_URL = "/login/method"
     SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account"
     # One-time recovery codes for a lost authenticator (staff), shown once and stored encrypted.

@@ -8,28 +8,64 @@ import hashlib
 from flask import Flask, current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in, user_logged_out
-from flask_security import LoginForm, MailUtil, Security, SQLAlchemyUserDatastore, Totp
-from flask_security.signals import password_changed, password_reset, tf_profile_changed, user_failed_authn
+from flask_security import (
+    LoginForm,
+    MailUtil,
+    MfRecoveryCodesUtil,
+    Security,
+    SQLAlchemyUserDatastore,
+    Totp,
+    TwoFactorRescueForm,
+)
+from flask_security.signals import (
+    password_changed,
+    password_reset,
+    tf_disabled,
+    tf_profile_changed,
+    user_failed_authn,
+)
+from wtforms import RadioField
 
-from portal.auth import throttle
+from portal.auth import security_mail, throttle
 from portal.auth.passwords import PortalPasswordUtil
 from portal.errors import abort_with
 from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.services import sessions
 from portal.services.audit import record_audit
-from portal.services.outbox import queue_raw
 
 SESSION_KEY = "portal_sid"
 
 
 class PortalMailUtil(MailUtil):
-    """Flask-Security's email goes through our outbox like every other email."""
+    """Flask-Security's email goes through our outbox like every other email, in our words."""
 
     def send_mail(self, template, subject, recipient, sender, body, html, **kwargs):
-        """Queue the rendered message; it commits with the request's or task's other changes."""
-        queue_raw(db.session, recipient=str(recipient), subject=str(subject), body_text=body or "",
-                  body_html=html, kind=f"security_{template}")
+        """Queue our email for `template` in the account's language; the library's text is unused.
+
+        It commits with the request's or task's other changes.
+        """
+        security_mail.queue_library_email(db.session, template, str(recipient), kwargs)
+
+
+class PortalRecoveryCodesUtil(MfRecoveryCodesUtil):
+    """Tell the account holder whenever new recovery codes are made."""
+
+    def create_recovery_codes(self, user):
+        """Make the codes (committed by the library's view) and queue the notice with them."""
+        codes = super().create_recovery_codes(user)
+        security_mail.queue_account_notice(db.session, user, security_mail.RECOVERY_CODES)
+        return codes
+
+
+class PortalRescueForm(TwoFactorRescueForm):
+    """The lost-authenticator form without "contact administrator" (mail to a fixed address).
+
+    Our code page links to recovery codes and names the privacy address instead; the only
+    choice left is the recovery code, added by the library when the user has codes.
+    """
+
+    help_setup = RadioField(choices=[])
 
 
 class PortalTotp(Totp):
@@ -125,6 +161,12 @@ def _on_password_reset(app, user, **extra):
 def _on_tf_changed(app, user, method=None, **extra):
     record_audit(db.session, "two_step_changed", actor=user, customer_id=user.customer_id,
                  details={"method": method})
+    security_mail.queue_account_notice(db.session, user, security_mail.TWO_STEP_ON)
+    db.session.commit()
+
+
+def _on_tf_disabled(app, user, **extra):
+    security_mail.queue_account_notice(db.session, user, security_mail.TWO_STEP_OFF)
     db.session.commit()
 
 
@@ -163,7 +205,8 @@ def register_security(app: Flask) -> None:
         digest = hashlib.sha256(b"portal.recovery-codes:" + app.config["SECRET_KEY"].encode()).digest()
         app.config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] = [base64.urlsafe_b64encode(digest)]
     security = Security(login_form=PortalLoginForm, mail_util_cls=PortalMailUtil, totp_cls=PortalTotp,
-                        password_util_cls=PortalPasswordUtil)
+                        password_util_cls=PortalPasswordUtil, two_factor_rescue_form=PortalRescueForm,
+                        mf_recovery_codes_util_cls=PortalRecoveryCodesUtil)
     security.init_app(app, datastore, register_blueprint=True)
     app.login_manager.user_loader(_load_user(app.login_manager._user_callback))
     user_logged_in.connect(_on_login, app)
@@ -172,6 +215,7 @@ def register_security(app: Flask) -> None:
     password_changed.connect(_on_password_changed, app)
     password_reset.connect(_on_password_reset, app)
     tf_profile_changed.connect(_on_tf_changed, app)
+    tf_disabled.connect(_on_tf_disabled, app)
     from portal.auth.routes import forgot_password
 
     app.view_functions["security.forgot_password"] = forgot_password

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from portal.models.accounts import Role, User, UserSession, roles_users
+from portal.models.api import ApiKey, Handoff
 from portal.models.audit import AuditEvent
 from portal.models.customers import (
     MARKETING_CHANNELS,
@@ -23,12 +24,14 @@ from portal.models.settings import BrandLogo, ControllerSettings
 
 __all__ = [
     "MARKETING_CHANNELS",
+    "ApiKey",
     "AuditEvent",
     "BrandLogo",
     "ControllerSettings",
     "Customer",
     "DataSource",
     "Disclosure",
+    "Handoff",
     "Invoice",
     "MarketingChange",
     "MarketingProhibition",

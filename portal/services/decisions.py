@@ -21,6 +21,7 @@ from portal.models.customers import MARKETING_CHANNELS
 from portal.models.types import utcnow
 from portal.services import effects
 from portal.services.audit import record_audit
+from portal.services.handoffs import record_handoff
 from portal.services.marketing import set_prohibitions
 from portal.services.refusals import InvalidValue, RequestChanged, RequestClosed, RequestRefused
 from portal.services.requests import add_month, helsinki_date, notify, reply_address, set_status
@@ -133,6 +134,8 @@ def _carry_out(session: Session, request: PrivacyRequest, staff: User, today: da
     scope, purpose = request.details.get("scope", "all"), request.details.get("purpose", "")
     session.add(ProcessingFlag(customer_id=customer.id, kind=request.kind, scope=scope,
                                purpose=purpose or None, request_id=request.id))
+    record_handoff(session, request.kind, customer, request=request,
+                   payload={"scope": scope, "purpose": purpose or None})
     if request.kind == "objection" and scope == "marketing":
         set_prohibitions(session, customer, set(MARKETING_CHANNELS), changed_by="staff", actor=staff)
     notices = effects.notify_recipients(session, request, recipients, request.kind)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Customer, PrivacyRequest, RecipientNotice, User
 from portal.services.audit import record_audit
+from portal.services.handoffs import record_handoff
 from portal.services.outbox import queue_email
 from portal.services.refusals import InvalidValue
 from portal.services.values import normalise_change
@@ -56,6 +57,9 @@ def apply_correction(session: Session, request: PrivacyRequest, customer: Custom
         applied.append(name)
     record_audit(session, "correction_applied", actor=actor, customer_id=customer.id,
                  details={"reference": request.reference, "fields": applied})
+    if applied:  # the company's systems correct their copy too (sync API)
+        changes = [{"field": name, "new": getattr(customer, name)} for name in applied]
+        record_handoff(session, "correction", customer, request=request, payload={"changes": changes})
     return applied
 
 

@@ -37,6 +37,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.services.audit import AUDIT_KEY_INFO, AuditKeyMissing, record_audit
+from portal.services.handoffs import record_erasure
 from portal.services.holds import ErasureAssessment, Hold, HoldCode, Item, erasure_holds
 from portal.services.marketing import normalise_phone, suppress_before_erasure
 
@@ -258,6 +259,8 @@ def erase_customer(session: Session, customer: Customer, *, actor, today: date,
     if not complete:
         _flag_hold(session, customer, request)
     _delete_unsent_mail(session, addresses, mentions)
+    record_erasure(session, customer, request=request, erased=erasable, kept=holds, purge_on=purge_on,
+                   complete=complete)
     record_audit(session, AUDIT_ACTION, actor=actor, actor_kind=None if actor is not None else "system",
                  customer_id=customer.id,
                  details={"reference": request.reference if request is not None else None,

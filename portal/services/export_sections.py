@@ -18,6 +18,7 @@ from portal.models import (
     Customer,
     DataSource,
     Disclosure,
+    Handoff,
     Invoice,
     MarketingChange,
     MarketingProhibition,
@@ -142,6 +143,10 @@ PROCESSING_FLAGS = Section("processing_flags", "processing_flags.csv", Processin
     *_f("kind", "scope", "purpose", "since", "lifted_at"),
     Field("request_reference", "request_id", expr=_reference_of(ProcessingFlag))),
     lambda o: ProcessingFlag.customer_id == o.customer_id)
+# Decisions handed to the company's own systems (sync API), and whether they were carried out there.
+HANDOFFS = Section("handoffs", "handoffs.csv", Handoff, _f(
+    "kind", "request_reference", "payload", "created_at", "acknowledged_at", "outcome", "note"),
+    lambda o: Handoff.customer_id == o.customer_id)
 LOGINS = Section("logins", "logins.csv", UserSession, (
     Field("started_at", "created_at"), Field("last_seen_at", "last_seen_at"),
     Field("ended_at", "revoked_at"), Field("end_reason", "revoked_reason")),
@@ -158,9 +163,9 @@ REQUEST_PARTS = (STATUS_HISTORY, MESSAGES)  # nested in each request in the JSON
 # The JSON document's lists in order; a tuple is an object holding several lists.
 LAYOUT: tuple = (ORDERS, QUOTES, INVOICES, SOURCES, DISCLOSURES,
                  ("marketing", (PROHIBITIONS, MARKETING_HISTORY)), REQUESTS, RECIPIENT_NOTICES,
-                 PROCESSING_FLAGS, LOGINS, STAFF_LOOKUPS)
+                 PROCESSING_FLAGS, HANDOFFS, LOGINS, STAFF_LOOKUPS)
 LISTS = (ORDERS, QUOTES, INVOICES, SOURCES, DISCLOSURES, PROHIBITIONS, MARKETING_HISTORY,
-         REQUESTS, STATUS_HISTORY, MESSAGES, RECIPIENT_NOTICES, PROCESSING_FLAGS, LOGINS,
+         REQUESTS, STATUS_HISTORY, MESSAGES, RECIPIENT_NOTICES, PROCESSING_FLAGS, HANDOFFS, LOGINS,
          STAFF_LOOKUPS)
 SECTIONS = (PERSON, ACCOUNT, *LISTS)
 
@@ -193,6 +198,10 @@ EXCLUDED: dict[type, dict[str, str]] = {
     RecipientNotice: {"id": _ROW,
                       "disclosure_id": "the disclosure row the notice answers; the recipient is named"},
     ProcessingFlag: {"id": _ROW, "customer_id": _PERSON},
+    Handoff: {"id": _ROW, "customer_id": _PERSON,
+              "customer_number": "the company's customer number, exported once as person.customer_number",
+              "acknowledged_by": "the id of the company system's API key that answered: a credential, "
+                                 "not information about the person"},
     UserSession: {"id": _ROW, "user_id": "the account, exported once as account",
                   "key_hash": "secret: the hash of the session cookie's key"},
     AuditEvent: {"id": _ROW, "customer_id": _PERSON, "actor_id": _STAFF,

@@ -15,6 +15,7 @@ from portal.models import Customer, MarketingChange, MarketingProhibition, Marke
 from portal.models.customers import MARKETING_ACTORS, MARKETING_CHANNELS
 from portal.models.types import utcnow
 from portal.services.audit import record_audit
+from portal.services.handoffs import record_handoff
 
 AUDIT_ACTION = "marketing_changed"
 # Who switched, as the audit log names the actor when no account is at hand.
@@ -71,6 +72,10 @@ def set_prohibitions(
                      actor_kind=None if actor is not None else _ACTOR_KIND[changed_by],
                      customer_id=customer.id,
                      details={"channel": channel, "prohibited": prohibited, "by": changed_by})
+    if changes and changed_by != "import":  # an import came from the company's systems: they know
+        record_handoff(session, "marketing", customer, payload={
+            "prohibited": [c for c in MARKETING_CHANNELS if c in wanted],
+            "allowed": [c for c in MARKETING_CHANNELS if c not in wanted]})
     session.flush()
     session.expire(customer, ["prohibitions", "marketing_changes"])
     return changes

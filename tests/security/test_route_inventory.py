@@ -25,6 +25,7 @@ LOGIN_STEP = "login step"  # only between the password and the second step of a 
 SIGNED_IN = "signed in"  # any logged-in user, staff included: their own log-in settings
 CUSTOMER = "customer"  # logged-in customers with a register entry; staff get 403
 STAFF = "staff"  # staff roles only; customers get 403
+API_KEY = "api key"  # the company's systems, by API key with a scope; any browser session gets 401
 
 ROUTES: dict[str, tuple[str, str]] = {
     "/": (PUBLIC, "front page: what the portal is and how to get in"),
@@ -84,6 +85,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "/account/requests/<ref>/letter.pdf": (CUSTOMER, "the same letter as a PDF download; else 404"),
     "/staff/requests/<ref>/letter": (STAFF, "any decided request's letter, as the customer gets it"),
     "/staff/requests/<ref>/letter.pdf": (STAFF, "the same letter as a PDF, to print or post"),
+    "/api/v1/openapi.json": (PUBLIC, "the sync API's OpenAPI description; describes the API, holds no data"),
+    "/api/v1/customers/<customer_number>": (API_KEY, "PUT only; a company system upserts a customer"),
+    "/api/v1/handoffs": (API_KEY, "decisions pending for the company's systems (scope handoffs:read)"),
+    "/api/v1/handoffs/<int:handoff_id>/ack": (API_KEY, "POST only; a system acknowledges a decision"),
 }
 
 SAMPLE_ARGUMENTS = {"code": "en"}  # anything else gets "1": valid for int, string and path
@@ -161,7 +166,7 @@ def test_public_pages_answer_anonymous_visitors(app, client, demo):
 
 def test_anonymous_requests_to_protected_rules_are_denied(app, client, demo):
     token = csrf_token(client, "/privacy")
-    rules = _rules(app, LOGIN_STEP, SIGNED_IN, CUSTOMER, STAFF)
+    rules = _rules(app, LOGIN_STEP, SIGNED_IN, CUSTOMER, STAFF, API_KEY)
     assert {"/account", "/account/password", "/login/code"} <= {rule.rule for rule in rules}
     for rule in rules:
         for method in _methods(rule):
@@ -207,3 +212,20 @@ def test_customers_get_403_on_staff_pages(app, client, auth, demo):
         for method in _methods(rule):
             response = _request(client, method, _path(rule), token)
             assert response.status_code == 403, f"customer {method} {rule.rule}: {_describe(response)}"
+
+
+def test_browser_sessions_get_401_on_api_key_rules(app, client, auth, demo):
+    # The API takes a key in the Authorization header only: no customer's or staff member's
+    # session opens any of it, and no API answer sets or refreshes the session cookie.
+    rules = _rules(app, API_KEY)
+    assert "/api/v1/handoffs" in {rule.rule for rule in rules}
+    for log_in in (lambda: auth.login(MAIJA, DEMO_PASSWORD), lambda: _log_in_staff(client, demo)):
+        log_in()
+        token = csrf_token(client, "/privacy")
+        for rule in rules:
+            for method in _methods(rule):
+                response = _request(client, method, _path(rule), token)
+                assert response.status_code == 401 and response.is_json, (
+                    f"signed-in {method} {rule.rule}: {_describe(response)}")
+                assert "Set-Cookie" not in response.headers, f"{method} {rule.rule} set a cookie"
+        auth.logout()

@@ -19,6 +19,7 @@ from portal.models import (
     Customer,
     DataSource,
     Disclosure,
+    Handoff,
     Invoice,
     MarketingChange,
     MarketingProhibition,
@@ -41,7 +42,7 @@ from tests.factories import RoleFactory
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "EXPORT.md"
 MODELS = (Customer, User, Order, Quote, Invoice, DataSource, Disclosure, MarketingProhibition,
           MarketingChange, PrivacyRequest, RequestEvent, RequestMessage, RecipientNotice, ProcessingFlag,
-          UserSession, AuditEvent)
+          UserSession, AuditEvent, Handoff)
 # Tables whose rows belong to a person: a model pointing at one of them holds their data.
 PERSON_TABLES = {"customer", "privacy_request"}
 
@@ -139,8 +140,12 @@ def everything(db, monkeypatch):
         RequestEvent(request=request, at=at, status="denied", actor_kind="staff", note="n"),
         RequestMessage(request=request, at=at, author_kind="staff", internal=True, body="b"),
         RecipientNotice(request=request, recipient="R", method="manual", created_at=at, done_at=at),
+        Handoff(kind="correction", customer_id=0, customer_number="AS-10042", request_reference="PR-1",
+                payload={"changes": [{"field": "city"}]}, created_at=at, acknowledged_at=at,
+                outcome="failed", note="CRM-5521"),
     ])
     _db.session.flush()
+    _db.session.execute(_db.update(Handoff).values(customer_id=person.id))
     _db.session.add(ProcessingFlag(customer=person, kind="restriction", scope="purpose", purpose="kyselyt",
                                    request_id=request.id, since=at, lifted_at=at))
     _db.session.add(UserSession(key_hash="f" * 64, user_id=account.id, created_at=at, last_seen_at=at,
