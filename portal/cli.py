@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from portal import mailer
 from portal.cli_api import api_key_cli
+from portal.cli_import import import_customers
+from portal.cli_retention import retention_cli
 from portal.config import BASE_DIR
 from portal.extensions import db
 from portal.models import Customer, Role, User
@@ -214,7 +216,7 @@ def translate_compile():
 
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
-    for command in (demo_command, create_staff, invite):
+    for command in (demo_command, create_staff, invite, import_customers):
         app.cli.add_command(command)
-    for group in (controller_cli, audit_cli, outbox_cli, translate_cli, api_key_cli):
+    for group in (controller_cli, audit_cli, outbox_cli, translate_cli, api_key_cli, retention_cli):
         app.cli.add_command(group)

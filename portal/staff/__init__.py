@@ -4,4 +4,15 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from portal.staff import access, admin, audit_log, commitment, customers, letters, queue, record, review  # noqa: E402,F401
+from portal.staff import (  # noqa: E402,F401
+    access,
+    admin,
+    audit_log,
+    commitment,
+    customers,
+    letters,
+    queue,
+    record,
+    reports,
+    review,
+)

@@ -85,6 +85,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "/account/requests/<ref>/letter.pdf": (CUSTOMER, "the same letter as a PDF download; else 404"),
     "/staff/requests/<ref>/letter": (STAFF, "any decided request's letter, as the customer gets it"),
     "/staff/requests/<ref>/letter.pdf": (STAFF, "the same letter as a PDF, to print or post"),
+    "/staff/reports": (STAFF, "reviewers and admins: request counts per kind and month, no personal data"),
+    "/staff/reports.csv": (STAFF, "the same figures as CSV for the annual review; the download is audited"),
     "/api/v1/openapi.json": (PUBLIC, "the sync API's OpenAPI description; describes the API, holds no data"),
     "/api/v1/customers/<customer_number>": (API_KEY, "PUT only; a company system upserts a customer"),
     "/api/v1/handoffs": (API_KEY, "decisions pending for the company's systems (scope handoffs:read)"),
