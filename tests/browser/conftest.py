@@ -20,8 +20,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ACTIVATE_RE = re.compile(r"https?://\S+/activate/[\w.\-]+")
-# Fixtures that serve the portal as production does; production runs on PostgreSQL.
-PRODUCTION_FIXTURES = {"live_server", "new_context", "page", "production_server"}
+# Fixtures that serve the portal as production does (every such server shares its rate-limit
+# counters in Redis); production runs on PostgreSQL.
+PRODUCTION_FIXTURES = {"live_server", "new_context", "page", "production_server", "redis_server"}
 
 
 def pytest_collection_modifyitems(config, items):

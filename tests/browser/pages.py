@@ -26,7 +26,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
 
 # The log-in form's visible words in each language.
 LOGIN_WORDS = {
-    "en": {"email": "Email Address", "password": "Password", "submit": "Log in"},
+    "en": {"email": "Email address", "password": "Password", "submit": "Log in"},
     "fi": {"email": "Sähköpostiosoite", "password": "Salasana", "submit": "Kirjaudu sisään"},
 }
 
