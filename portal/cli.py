@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from portal import mailer
 from portal.cli_api import api_key_cli
+from portal.cli_branding import controller_logo
 from portal.cli_import import import_customers
 from portal.cli_retention import retention_cli
 from portal.config import BASE_DIR
@@ -35,6 +36,7 @@ from portal.services.audit import (
 from portal.services.controller import ALLOWED_KEYS, SettingsError, get_settings, update_settings
 
 controller_cli = AppGroup("controller", help="Show or load the controller's details.")
+controller_cli.add_command(controller_logo)
 audit_cli = AppGroup("audit", help="Check the audit log.")
 outbox_cli = AppGroup("outbox", help="Send queued email.")
 translate_cli = AppGroup("translate", help="Extract, update and compile the translations.")

@@ -52,13 +52,17 @@ def register_extensions(app: Flask) -> None:
     app.after_request(_no_store_for_personal_pages)
 
 
+# Answers that are the same for every visitor: our static files, the company's logo and colours.
+CACHEABLE_ENDPOINTS = frozenset({"static", "main.brand_logo", "main.brand_theme"})
+
+
 def _no_store_for_personal_pages(response):
     """Keep every page out of browser and proxy caches; only static files may be cached.
 
     Pages answer per person, per language and per session (forms carry CSRF tokens), so
     none is safe to store; one valid header replaces whatever a library set.
     """
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     return response

@@ -6,10 +6,13 @@ seeds' "kirjallinen todistus" of the reasons; every denial and partial approval 
 to the Data Protection Ombudsman (DESIGN §4.4, §7). Rendering needs the app (templates and
 translations; `letter_html` also a request for the stylesheet's URL); never a commit.
 WeasyPrint is imported only when a PDF is made: it loads Pango, which nothing else needs.
+The company's logo is embedded as a data: URI and its accent colour comes in a second style
+sheet (/brand/theme.css on screen, a data: URI in the PDF), so the PDF still needs no network.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,8 +21,10 @@ from urllib.request import url2pathname
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
+from sqlalchemy.orm import object_session
 
 from portal.models import ControllerSettings, Customer, PrivacyRequest
+from portal.services.branding import THEME_PATH, logo_data_uri
 from portal.services.holds import Hold, Item
 
 DECIDED = ("approved", "partially_approved", "denied")
@@ -116,19 +121,30 @@ def _addressee(request: PrivacyRequest) -> Customer | None:
     return customer if customer is not None and customer.erased_at is None else None
 
 
-def _render(request: PrivacyRequest, settings: ControllerSettings | None, stylesheet: str) -> str:
-    """The letter's HTML in its own language, linking `stylesheet`; NoLetter if undecided."""
+def _accent(settings: ControllerSettings | None) -> str | None:
+    """The company's accent colour, if one is chosen."""
+    return settings.accent_colour if settings is not None else None
+
+
+def _render(request: PrivacyRequest, settings: ControllerSettings | None, stylesheet: str,
+            accent_stylesheet: str | None) -> str:
+    """The letter's HTML in its own language, linking the style sheets; NoLetter if undecided."""
     if not has_letter(request):
         raise NoLetter(request.reference)
     facts = decision_facts(request)
+    session = object_session(request)
+    logo = logo_data_uri(session) if session is not None and settings is not None else None
     with force_locale(facts.locale):
         return render_template("letters/decision.html", req=request, facts=facts, settings=settings,
-                               addressee=_addressee(request), stylesheet=stylesheet)
+                               addressee=_addressee(request), stylesheet=stylesheet,
+                               accent_stylesheet=accent_stylesheet, logo=logo)
 
 
 def letter_html(request: PrivacyRequest, settings: ControllerSettings | None) -> str:
     """The letter as a whole HTML page in its own language; NoLetter if undecided."""
-    return _render(request, settings, url_for("static", filename=STYLESHEET))
+    accent = _accent(settings)
+    return _render(request, settings, url_for("static", filename=STYLESHEET),
+                   f"{THEME_PATH}?v={accent[1:]}" if accent else None)
 
 
 def static_only_fetcher(folder: Path):
@@ -139,15 +155,17 @@ def static_only_fetcher(folder: Path):
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            """Open `url` only if it is a file in the static folder; refuse anything else."""
+            """Open `url` only if it is a file in the static folder or a data: URI; refuse anything else."""
             parts = urlsplit(url)
+            if parts.scheme == "data":  # the letter's own logo and colour: no network, no file
+                return super().fetch(url, headers)
             if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ValueError("decision letters load no remote resources")
             if not Path(url2pathname(parts.path)).resolve().is_relative_to(root):
                 raise ValueError("decision letters load only the portal's static files")
             return super().fetch(url, headers)
 
-    return StaticOnlyFetcher(allowed_protocols=("file",), allow_redirects=False)
+    return StaticOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
 
 def letter_pdf(request: PrivacyRequest, settings: ControllerSettings | None) -> bytes:
@@ -155,7 +173,10 @@ def letter_pdf(request: PrivacyRequest, settings: ControllerSettings | None) -> 
     from weasyprint import HTML
 
     folder = Path(current_app.static_folder)
-    html = _render(request, settings, (folder / STYLESHEET).as_uri())
+    accent = _accent(settings)
+    accent_css = f":root {{ --brand-accent: {accent}; }}".encode() if accent else None
+    html = _render(request, settings, (folder / STYLESHEET).as_uri(),
+                   "data:text/css;base64," + base64.b64encode(accent_css).decode() if accent_css else None)
     return HTML(string=html, base_url=folder.as_uri() + "/",
                 url_fetcher=static_only_fetcher(folder)).write_pdf()
 

@@ -11,6 +11,7 @@ from portal.staff import (  # noqa: E402,F401
     commitment,
     customers,
     letters,
+    look,
     queue,
     record,
     reports,

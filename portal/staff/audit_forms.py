@@ -18,6 +18,9 @@ from portal.services.audit_search import MAX_ID, Criteria
 # Every action recorded anywhere in portal/ (tests/staff/test_audit_log.py checks the list).
 ACTION_LABELS = {
     "access_denied": _l("Access refused"),
+    "accent_colour_changed": _l("Accent colour changed"),
+    "brand_logo_changed": _l("Logo uploaded"),
+    "brand_logo_removed": _l("Logo removed"),
     "access_requested_active": _l("Invitation asked for an account already in use"),
     "access_requested_unknown": _l("Invitation asked for an unknown address"),
     "api_customer_upserted": _l("Customer added or updated by a company system (API)"),
