@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint test-sqlite test-postgres venv system-packages clean
+.PHONY: run test lint test-sqlite test-postgres venv node-packages system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ run: venv
 system-packages:
 	bash scripts/system-packages.sh
 
-test: system-packages venv
+# axe-core for the browser suite's accessibility checks (package.json, package-lock.json).
+node-packages: node_modules/axe-core/axe.min.js
+
+node_modules/axe-core/axe.min.js:
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+
+test: system-packages venv node-packages
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -42,4 +49,4 @@ test-postgres:
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -37,6 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
     auth.register_security(app)
+    auth.locale_choice.register(app)
     errors.register(app)
     cli.register(app)
     proxies = app.config["PORTAL_PROXY_COUNT"]

@@ -248,7 +248,10 @@ class Config:
     SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
     SECURITY_MULTI_FACTOR_RECOVERY_CODES_URL = "/account/recovery-codes"
     SECURITY_MULTI_FACTOR_RECOVERY_URL = "/login/recovery"
-    SECURITY_TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER", "Privacy portal")
+    # The name authenticator apps show beside the account: the company's name from the controller
+    # settings unless PORTAL_TOTP_ISSUER names another (auth.security.PortalTotp).
+    PORTAL_TOTP_ISSUER = os.environ.get("PORTAL_TOTP_ISSUER")
+    SECURITY_TOTP_ISSUER = PORTAL_TOTP_ISSUER or "Privacy portal"
     SECURITY_I18N_DOMAIN = "flask_security"
     SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
     SECURITY_REDIRECT_VALIDATE_MODE = "regex"

@@ -7,6 +7,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.phones import readable_phone
 from portal.services.controller import get_settings
 from portal.services.letters import decision_facts
 from portal.words import WORDS
@@ -62,3 +63,4 @@ def register(app: Flask) -> None:
         in_locale=in_locale,
         decision_facts=decision_facts,
     )
+    app.jinja_env.filters["phone"] = readable_phone

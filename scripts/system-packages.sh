@@ -3,6 +3,8 @@
 set -euo pipefail
 packages=(postgresql redis-server chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 missing=()
+# npm installs axe-core for the accessibility checks; machines with Node.js from elsewhere already have it.
+command -v npm >/dev/null || packages+=(npm)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

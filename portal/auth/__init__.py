@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from portal.auth import routes  # noqa: E402,F401
+from portal.auth import locale_choice, routes  # noqa: E402,F401
 from portal.auth.security import register_security  # noqa: E402,F401

@@ -33,6 +33,7 @@ from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.services import sessions
 from portal.services.audit import record_audit
+from portal.services.controller import get_settings
 
 SESSION_KEY = "portal_sid"
 
@@ -69,7 +70,21 @@ class PortalRescueForm(TwoFactorRescueForm):
 
 
 class PortalTotp(Totp):
-    """Remember the last accepted time step, so a one-time code works only once."""
+    """Name the company in authenticator apps; remember the last accepted time step, so a
+    one-time code works only once."""
+
+    def issuer(self) -> str:
+        """PORTAL_TOTP_ISSUER if set, else the company's name, else the configured default."""
+        settings = get_settings(db.session)
+        return current_app.config["PORTAL_TOTP_ISSUER"] or (settings.name if settings else self._totp.issuer)
+
+    def get_totp_uri(self, username: str, totp_secret: str) -> str:
+        """The provisioning address for the QR code, with the company as its issuer."""
+        return self._totp.from_source(totp_secret).to_uri(username, issuer=self.issuer())
+
+    def fetch_setup_values(self, totp: str, user) -> dict[str, str]:
+        """The library's set-up values with our issuer, which the page names."""
+        return {**super().fetch_setup_values(totp, user), "issuer": self.issuer()}
 
     def get_last_counter(self, user):
         """The time step of the user's last accepted code."""

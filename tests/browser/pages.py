@@ -96,3 +96,24 @@ def log_in_staff(page: Page, email: str, secret: str, lang: str = "fi") -> None:
     """Log a staff member in: password first, then the authenticator's code."""
     log_in(page, email, lang=lang)
     enter_code(page, secret)
+
+
+# Each link and button of the header: its text, and the top and bottom of its box.
+HEADER_ITEMS_JS = """() => [...document.querySelectorAll('header a, header button')]
+  .filter(el => el.getClientRects().length)
+  .map(el => { const box = el.getBoundingClientRect();
+               return {text: el.innerText.trim(), top: box.top, bottom: box.bottom, right: box.right}; })"""
+
+
+def header_rows(page: Page) -> list[list[str]]:
+    """The header's links and buttons grouped into rows by the middle of their boxes."""
+    page.wait_for_load_state("load")
+    rows: list[dict] = []
+    for item in sorted(page.evaluate(HEADER_ITEMS_JS), key=lambda i: i["top"] + i["bottom"]):
+        middle = (item["top"] + item["bottom"]) / 2
+        if rows and abs(middle - rows[-1]["middle"]) < 12:
+            rows[-1]["items"].append(item["text"])
+        else:
+            rows.append({"middle": middle, "items": [item["text"]]})
+        assert item["right"] <= PHONE["viewport"]["width"], f"{item['text']} reaches past the screen"
+    return [row["items"] for row in rows]

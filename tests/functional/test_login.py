@@ -35,7 +35,8 @@ def test_wrong_password_and_unknown_email_get_identical_answers(client, auth, de
 
 def test_failed_login_shows_generic_message_and_stays_logged_out(client, auth, demo):
     shown = page(auth.login(PEKKA, "Vaara-salasana-123"))
-    assert "fs-error-msg" in shown
+    assert re.search(r'<div class="form-errors" id="login-error">\s*'
+                     r'<p class="flash flash-error" role="alert">', shown)
     assert "not exist" not in shown and "Invalid password" not in shown
     assert client.get("/account").status_code == 302
 

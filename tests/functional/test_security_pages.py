@@ -207,6 +207,13 @@ def test_two_step_set_up_pages(app, client, auth, demo, lang):
     assert image["alt"] == text(app, lang, "QR code for adding the portal to your authenticator app")
     key = soup.find("code").get_text(strip=True)
     assert KEY_RE.match(key)
+    # The authenticator app lists the account under the company's name, in either language.
+    named = text(app, lang, "If the app asks for a name, use %(name)s.", name="Esimerkki Oy")
+    assert named in soup.get_text()
+    with app.app_context():
+        factory = app.extensions["security"].totp_factory
+        uri = factory.get_totp_uri(MAIJA, factory.generate_totp_secret())
+    assert "issuer=Esimerkki%20Oy" in uri, uri
     form = form_named(soup, "two_factor_verify_code_form")
     code = form.find("input", attrs={"name": "code"})
     assert (code["inputmode"], code["autocomplete"]) == ("numeric", "one-time-code")
