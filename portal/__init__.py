@@ -40,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     auth.locale_choice.register(app)
     errors.register(app)
     cli.register(app)
+    extensions_setup.skip_page_hooks_for_assets(app)  # last: after every hook is registered
     proxies = app.config["PORTAL_PROXY_COUNT"]
     if proxies:
         # Behind a load balancer: trust its X-Forwarded-For/-Proto, so rate limits and

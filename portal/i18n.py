@@ -11,8 +11,15 @@ from pathlib import Path
 import flask_wtf.i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale, to_user_timezone
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    get_locale,
+    get_translations,
+    to_user_timezone,
+)
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -86,6 +93,26 @@ def ensure_compiled(directory: str) -> None:
             log.warning("cannot compile %s: %s", po_path, exc)
 
 
+def page_translations():
+    """The catalogue for the current locale, found once per locale in each request.
+
+    Flask-Babel looks the catalogue up again on every call (a page makes about a hundred);
+    this keeps the one found with the locale object it was found for, so `force_locale`
+    (mail rendered in the recipient's language) still switches it.
+    """
+    state = getattr(g, "_flask_babel", None) if g else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return get_translations()
+    domain = getattr(state, "babel_domain", None)
+    found = getattr(state, "portal_translations", None)
+    if found is not None and found[0] is locale and found[1] is domain:
+        return found[2]
+    translations = get_translations()
+    state.portal_translations = (locale, domain, translations)
+    return translations
+
+
 def register(app: Flask) -> None:
     """Initialise Flask-Babel and add the formatting filters to Jinja."""
     directory = app.config["BABEL_TRANSLATION_DIRECTORIES"]
@@ -93,6 +120,13 @@ def register(app: Flask) -> None:
     # Flask-WTF reads WTForms' own catalogues, whose Finnish is incomplete; ours is complete.
     flask_wtf.i18n.messages_path = lambda: directory
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: page_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: page_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: page_translations().unpgettext(
+            context, singular, plural, n),
+        newstyle=True)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["short_datetime"] = short_datetime

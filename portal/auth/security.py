@@ -24,6 +24,7 @@ from flask_security.signals import (
     tf_profile_changed,
     user_failed_authn,
 )
+from flask_security.utils import set_request_attr
 from wtforms import RadioField
 
 from portal.auth import security_mail, throttle
@@ -117,24 +118,30 @@ class PortalLoginForm(LoginForm):
         return ok
 
 
-def _load_user(original_loader):
-    """Wrap Flask-Security's loader: a user counts only with a live session record."""
+def _load_user(user_id):
+    """The logged-in account, which counts only with a live session record.
 
-    def loader(user_id):
-        user = original_loader(user_id)
-        if user is None:
-            return None
-        cfg = current_app.config
-        staff = user.is_staff
-        alive = sessions.check_session(
-            db.session, session.get(SESSION_KEY), user.id,
-            idle=cfg["PORTAL_STAFF_IDLE_TIMEOUT" if staff else "PORTAL_IDLE_TIMEOUT"],
-            absolute=cfg["PORTAL_STAFF_SESSION_LIFETIME" if staff else "PERMANENT_SESSION_LIFETIME"],
-            touch_every=cfg["PORTAL_SESSION_TOUCH_INTERVAL"],
-        )
-        return user if alive else None
-
-    return loader
+    One query finds both (this runs on every request); it does what Flask-Security's own
+    loader does besides: only active accounts, and the request marked as authenticated by
+    session with the session's time of last authentication.
+    """
+    found = sessions.account_with_session(db.session, user_id, session.get(SESSION_KEY))
+    if found is None:
+        return None
+    user, record = found
+    cfg = current_app.config
+    staff = user.is_staff
+    alive = sessions.keep_alive(
+        db.session, record,
+        idle=cfg["PORTAL_STAFF_IDLE_TIMEOUT" if staff else "PORTAL_IDLE_TIMEOUT"],
+        absolute=cfg["PORTAL_STAFF_SESSION_LIFETIME" if staff else "PERMANENT_SESSION_LIFETIME"],
+        touch_every=cfg["PORTAL_SESSION_TOUCH_INTERVAL"],
+    )
+    if not alive:
+        return None
+    set_request_attr("fs_authn_via", "session")
+    set_request_attr("fs_paa", session.get("fs_paa", 0))
+    return user
 
 
 def _on_login(app, user, **extra):
@@ -223,7 +230,7 @@ def register_security(app: Flask) -> None:
                         password_util_cls=PortalPasswordUtil, two_factor_rescue_form=PortalRescueForm,
                         mf_recovery_codes_util_cls=PortalRecoveryCodesUtil)
     security.init_app(app, datastore, register_blueprint=True)
-    app.login_manager.user_loader(_load_user(app.login_manager._user_callback))
+    app.login_manager.user_loader(_load_user)
     user_logged_in.connect(_on_login, app)
     user_logged_out.connect(_on_logout, app)
     user_failed_authn.connect(_on_failed, app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
@@ -83,6 +83,11 @@ class ControllerSettings(db.Model):
     # The company's own look: accent colour as #rrggbb (None = the portal's default blue).
     accent_colour: Mapped[str | None] = mapped_column(String(7))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The logo's type and digest come with the settings in one query (its bytes stay deferred),
+    # since every page needs both.
+    logo: Mapped[BrandLogo | None] = relationship(
+        "BrandLogo", primaryjoin="foreign(BrandLogo.id) == ControllerSettings.id",
+        viewonly=True, uselist=False, lazy="joined")
 
     def text(self, field: str, locale: str) -> str:
         """The text of a bilingual field in `locale`, falling back to the other language."""
@@ -110,6 +115,6 @@ class BrandLogo(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     media_type: Mapped[str] = mapped_column(String(32))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,8 +11,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from portal.models import BrandLogo, ControllerSettings
 from portal.models.types import utcnow
@@ -129,7 +128,7 @@ def remove_logo(session: Session, *, actor=None, actor_kind: str | None = None) 
 
 def stored_logo(session: Session) -> BrandLogo | None:
     """The logo row with its bytes, or None."""
-    return session.get(BrandLogo, 1)
+    return session.get(BrandLogo, 1, options=[undefer(BrandLogo.content)])
 
 
 def _shown_size(facts: LogoFacts) -> tuple[int, int]:
@@ -154,10 +153,10 @@ def _facts(session: Session, digest: str) -> LogoFacts | None:
 
 
 def brand(session: Session, settings: ControllerSettings | None) -> Brand:
-    """The look for `settings` (None: the neutral default, no query); one small query for the logo."""
+    """The look for `settings` (None: the neutral default); the logo's facts came with them."""
     if settings is None:
         return Brand(None, None)
-    row = session.execute(select(BrandLogo.media_type, BrandLogo.sha256).where(BrandLogo.id == 1)).first()
+    row = settings.logo
     facts = _facts(session, row.sha256) if row else None
     logo = LogoView(row.media_type, row.sha256, *_shown_size(facts)) if facts else None
     return Brand(settings.accent_colour, logo)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from portal.models import UserSession
+from portal.models import User, UserSession
 from portal.models.types import utcnow
 from portal.services.audit import record_audit
 
@@ -27,23 +27,27 @@ def start_session(session: Session, user_id: int) -> str:
     return key
 
 
-def check_session(
-    session: Session,
-    key: str | None,
-    user_id: int,
-    *,
-    idle: timedelta,
-    absolute: timedelta,
-    touch_every: timedelta,
-) -> bool:
-    """True if `key` names a live session of `user_id`; revokes it when idle or too old."""
-    if not key:
-        return False
-    record = session.execute(
-        select(UserSession).where(UserSession.key_hash == _hash(key))
-    ).scalar_one_or_none()
-    if record is None or record.user_id != user_id or record.revoked_at is not None:
-        return False
+def account_with_session(session: Session, uniquifier: str,
+                         key: str | None) -> tuple[User, UserSession] | None:
+    """The active account `uniquifier` (with its roles and register entry) and its session record
+    `key`, in one query; None if either is missing, the session belongs to another account or
+    has been revoked."""
+    if not uniquifier or not key:
+        return None
+    row = session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.fs_uniquifier == str(uniquifier), User.active.is_(True),
+               UserSession.key_hash == _hash(key), UserSession.revoked_at.is_(None))
+        .options(joinedload(User.roles), joinedload(User.customer))
+    ).unique().first()
+    return (row[0], row[1]) if row else None
+
+
+def keep_alive(session: Session, record: UserSession, *, idle: timedelta, absolute: timedelta,
+               touch_every: timedelta) -> bool:
+    """True if the live session `record` is within its limits (its last use noted now and then);
+    revokes it when idle or too old."""
     now = utcnow()
     expired = "idle" if now - record.last_seen_at > idle else None
     if now - record.created_at > absolute:
