@@ -7,6 +7,7 @@ import email
 import email.policy
 import ipaddress
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -296,6 +297,10 @@ PRODUCTION_SECRETS = {
 }
 
 
+# `flask demo`'s line for a staff member: "staff  EMAIL ... authenticator app: SECRET".
+STAFF_SECRET_RE = re.compile(r"^\s*staff\s+(\S+)\s.*authenticator app: ([A-Z2-7-]+)\s*$", re.M)
+
+
 @contextmanager
 def portal_server(workdir: Path, *, production: bool, database_url: str, extra_env=None,
                   gunicorn_args=(), log_name: str = "gunicorn.log"):
@@ -318,6 +323,8 @@ def portal_server(workdir: Path, *, production: bool, database_url: str, extra_e
         env.update(PORTAL_ENV="development", PORTAL_HTTPS="0")
     env.update(extra_env or {})
     run_flask(env, "db", "upgrade")
-    run_flask(env, "demo")
+    demo = run_flask(env, "demo")
     with serve(env, workdir / log_name, *gunicorn_args, tls=tls, port=port) as served:
+        # Each staff member's authenticator secret, as `flask demo` printed it: {email: secret}.
+        served.secrets = dict(STAFF_SECRET_RE.findall(demo.stdout))
         yield served

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import re
 import time
-from contextlib import ExitStack
 from datetime import date, timedelta
 
 import pytest
@@ -51,7 +50,6 @@ SANNA = "sanna.salminen@esimerkki.example"
 REFERENCE = re.compile(r"PR-\d{4}-\d{6}")
 SHOTS = "/tmp/reviewer-{}.png"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-SECRET_RE = re.compile(r"^\s*staff\s+(\S+)\s.*authenticator app: ([A-Z2-7-]+)\s*$", re.M)
 
 # What the tests found and did, for the tests after them (they run in file order).
 REFS: dict[str, str] = {}
@@ -67,27 +65,15 @@ def reviewer_server(tmp_path_factory, redis_server, served_smtp):
     """
     from tests import serving
 
-    printed: list[str] = []
-    real_run_flask = serving.run_flask
-
-    def run_flask(env, *args):
-        result = real_run_flask(env, *args)
-        printed.append(result.stdout)
-        return result
-
     workdir = tmp_path_factory.mktemp("reviewer")
     env = {"PORTAL_RATELIMIT_STORAGE_URI": f"{redis_server.url}/2", "PORTAL_MAIL_SERVER": "127.0.0.1",
            "PORTAL_MAIL_PORT": str(served_smtp.port), "PORTAL_PROXY_COUNT": "1",
            "PORTAL_OUTBOX_SEND_IMMEDIATELY": "1"}
-    with ExitStack() as stack:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(serving, "run_flask", run_flask)
-            served = stack.enter_context(serving.portal_server(
-                workdir, production=True, extra_env=env, gunicorn_args=("--workers", "2"),
-                database_url=serving.served_database_url("portal_served_reviewer", workdir)))
+    with serving.portal_server(
+            workdir, production=True, extra_env=env, gunicorn_args=("--workers", "2"),
+            database_url=serving.served_database_url("portal_served_reviewer", workdir)) as served:
         served.smtp = served_smtp
-        served.secrets = dict(SECRET_RE.findall("".join(printed)))
-        assert set(served.secrets) == {STAFF_EMAIL, ADMIN_EMAIL}, printed
+        assert set(served.secrets) == {STAFF_EMAIL, ADMIN_EMAIL}, served.secrets
         yield served
 
 
