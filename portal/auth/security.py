@@ -188,6 +188,8 @@ def _on_tf_changed(app, user, method=None, **extra):
 
 
 def _on_tf_disabled(app, user, **extra):
+    record_audit(db.session, "two_step_changed", actor=user, customer_id=user.customer_id,
+                 details={"method": "off"})
     security_mail.queue_account_notice(db.session, user, security_mail.TWO_STEP_OFF)
     db.session.commit()
 

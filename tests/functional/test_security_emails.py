@@ -9,17 +9,20 @@ holds (the greeting and the date format are Finnish already).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from portal.auth import security_mail
 from portal.demo import ADMIN_EMAIL, DEMO_PASSWORD
 from portal.extensions import db
 from portal.i18n import short_datetime
+from portal.models import AuditEvent
 from portal.models.types import utcnow
 from tests.conftest import AuthActions, csrf_token, log_in_staff, post_form, set_password_form
 from tests.functional.helpers import MAIJA, MATTI, outbox_mail, switch_language, translated
@@ -248,6 +251,10 @@ def test_two_step_on_and_off_are_told_in_the_accounts_language(app, client, demo
     assert_ours(app, off, "en", subject="Two-step verification is off in the %(company)s privacy portal",
                 name="Matti", says=not_you(app, "en") + ["From now on you log in with your password only."])
     assert "http://localhost/account/two-step" in off.text
+    with app.app_context():  # both changes are in the audit log
+        methods = db.session.execute(select(AuditEvent.details).where(
+            AuditEvent.action == "two_step_changed").order_by(AuditEvent.id)).scalars().all()
+    assert [json.loads(details)["method"] for details in methods] == ["authenticator", "off"]
 
 
 def test_new_recovery_codes_are_told_to_the_staff_member(app, client, demo, smtp_server):
