@@ -49,13 +49,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 def activation_link(server, address: str, timeout: float = 10.0) -> str:
-    """The /activate/ link from the newest invitation the served portal mailed to `address`."""
+    """The /activate/ link from the newest invitation `server` mailed to `address`.
+
+    The mail server is shared by the session's portals: a link from another one is not this one's.
+    """
     deadline = time.monotonic() + timeout
     while True:
         for recipients, message in reversed(server.smtp.messages()):
             if address in recipients:
                 match = ACTIVATE_RE.search(message.get_body(("plain",)).get_content())
-                if match:
+                if match and match.group(0).startswith(f"{server.url}/"):
                     return match.group(0)
         if time.monotonic() > deadline:
             raise AssertionError(f"no invitation mail to {address}")

@@ -85,8 +85,8 @@ def mailed_link(site: Site, address: str, pattern: str, timeout: float = 10.0) -
     while True:
         for recipients, message in reversed(site.server.smtp.messages()):
             found = re.search(pattern, message.get_body(("plain",)).get_content())
-            if address in recipients and found:
-                return found.group(0)
+            if address in recipients and found and found.group(0).startswith(f"{site.server.url}/"):
+                return found.group(0)  # this module's portal: the mail server is shared
         assert time.monotonic() < deadline, f"no mail with {pattern} to {address}"
         time.sleep(0.1)
 
