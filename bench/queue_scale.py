@@ -18,90 +18,26 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, func, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
+from bench.seed import TODAY, analyze, bench_staff, bulk, customer_row, request_maker  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.config import TestConfig, database_url  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.models import Customer, PrivacyRequest, Role, User  # noqa: E402
-from portal.models.requests import OPEN_STATUSES, REQUEST_KINDS  # noqa: E402
-from portal.models.types import utcnow  # noqa: E402
+from portal.models import Customer, PrivacyRequest  # noqa: E402
+from portal.models.requests import OPEN_STATUSES  # noqa: E402
 from portal.services import queue  # noqa: E402
-from portal.services.requests import add_month, helsinki_date  # noqa: E402
 
-CHUNK = 10_000
-TODAY = helsinki_date(utcnow())
-FIRST = ["Maija", "Matti", "Liisa", "Pekka", "Anna", "Sanna", "Juha", "Aino", "Ville", "Eeva", "Timo",
-         "Helmi"]
-LAST = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen",
-        "Koskinen", "Järvinen", "Lehtonen", "Lehtinen", "Saarinen", "Salminen", "Heinonen", "Niemi"]
-CLOSED = ("approved", "partially_approved", "denied", "cancelled")
 STAFF = 5
-
-
-def _progress(label: str, done: int, total: int, started: float) -> None:
-    elapsed = time.perf_counter() - started
-    print(f"\r  {label}: {done:>10,} / {total:,}  ({elapsed:6.1f} s)", end="", flush=True)
-
-
-def _bulk(model, rows_of, first: int, last: int, label: str) -> None:
-    """Insert rows `first`..`last` (ids) of `model` in chunks of CHUNK, with a progress line."""
-    started = time.perf_counter()
-    for start in range(first, last + 1, CHUNK):
-        stop = min(start + CHUNK, last + 1)
-        db.session.execute(insert(model), [rows_of(i) for i in range(start, stop)])
-        db.session.commit()
-        _progress(label, stop - first, last - first + 1, started)
-    print()
-
-
-def _customer(i: int) -> dict:
-    joined = date(2010, 1, 1) + timedelta(days=i % 5000)
-    last = LAST[(i // len(FIRST)) % len(LAST)]
-    return {"id": i, "first_name": FIRST[i % len(FIRST)], "last_name": f"{last}{i}",
-            "email": f"asiakas{i}@bench.example", "country": "FI", "language": "fi",
-            "relationship_start": joined, "is_contact_person": False, "demo": False,
-            "created_at": datetime(2026, 1, 1, tzinfo=UTC), "updated_at": datetime(2026, 1, 1, tzinfo=UTC)}
-
-
-def _request_maker(customers: int, staff_ids: list[int]):
-    """A function from request id to its row: receipt in the last ten years, open if recent."""
-
-    def make(i: int) -> dict:
-        rng = random.Random(i)
-        received = TODAY - timedelta(days=rng.randrange(3650))
-        due = add_month(received)
-        recent = (TODAY - received).days <= 35
-        status = rng.choice(OPEN_STATUSES) if recent or rng.random() < 0.0005 else rng.choice(CLOSED)
-        assignee = rng.choice(staff_ids) if status == "in_review" or status in CLOSED else None
-        at = datetime.combine(received, clock(9), tzinfo=UTC)
-        return {"id": i, "reference": f"PR-{received.year}-{i:06d}", "kind": rng.choice(REQUEST_KINDS),
-                "customer_id": 1 + rng.randrange(customers), "status": status, "channel": "portal",
-                "received_at": at, "due_on": due, "deadline": due, "details": {}, "assignee_id": assignee,
-                "version": 1, "decided_at": at + timedelta(days=10) if status in CLOSED else None}
-
-    return make
-
-
-def _staff() -> list[int]:
-    role = Role(name="reviewer", description="Staff reviewer")
-    users = [User(email=f"kasittelija{n}@bench.example", fs_uniquifier=f"bench-{n}", active=True,
-                  locale="fi", roles=[role]) for n in range(STAFF)]
-    db.session.add_all(users)
-    db.session.commit()
-    return [user.id for user in users]
 
 
 def _median_ms(call, runs: int) -> float:
@@ -167,12 +103,6 @@ def _plan(call) -> str:
     return "\n".join("    " + line for line in lines)
 
 
-def _analyze() -> None:
-    """Fresh planner statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE would give."""
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
-
-
 def main() -> None:
     """Load, time at the small size, load the rest, time again, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -195,17 +125,17 @@ def main() -> None:
         if db.session.execute(select(func.count()).select_from(Customer)).scalar_one():
             sys.exit("refusing: this database already holds customers; give an empty one")
         print(f"database: {db.engine.dialect.name}")
-        staff_ids = _staff()
+        staff_ids = bench_staff(STAFF)
         small_customers = max(1, args.customers * args.small // args.requests)
-        make = _request_maker(small_customers, staff_ids)
-        _bulk(Customer, _customer, 1, small_customers, "customers")
-        _bulk(PrivacyRequest, make, 1, args.small, "requests")
-        _analyze()
+        make = request_maker(small_customers, staff_ids)
+        bulk(Customer, customer_row, 1, small_customers, "customers")
+        bulk(PrivacyRequest, make, 1, args.small, "requests")
+        analyze()
         small = _measure(args.runs)
-        make = _request_maker(args.customers, staff_ids)
-        _bulk(Customer, _customer, small_customers + 1, args.customers, "customers")
-        _bulk(PrivacyRequest, make, args.small + 1, args.requests, "requests")
-        _analyze()
+        make = request_maker(args.customers, staff_ids)
+        bulk(Customer, customer_row, small_customers + 1, args.customers, "customers")
+        bulk(PrivacyRequest, make, args.small + 1, args.requests, "requests")
+        analyze()
         large = _measure(args.runs, args.explain)
         db.session.remove()
     print(f"\nmedian of {args.runs} runs, milliseconds")

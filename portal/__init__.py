@@ -17,6 +17,7 @@ def create_app(config: Config | None = None) -> Flask:
         account,
         api,
         auth,
+        bench_route,
         cli,
         errors,
         extensions_setup,
@@ -40,6 +41,7 @@ def create_app(config: Config | None = None) -> Flask:
     auth.locale_choice.register(app)
     errors.register(app)
     cli.register(app)
+    bench_route.register(app)  # /_bench/ping, only with PORTAL_BENCH=1
     extensions_setup.skip_page_hooks_for_assets(app)  # last: after every hook is registered
     proxies = app.config["PORTAL_PROXY_COUNT"]
     if proxies:
