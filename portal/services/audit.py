@@ -102,8 +102,14 @@ def record_audit(
 ) -> AuditEvent:
     """Append an event to the chain inside the caller's transaction (no commit)."""
     key = _key(session)
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    elif dialect == "sqlite":
+        # SQLite's driver opens the transaction at the first write, so the head read below could
+        # see a chain another writer extends before our insert. A write that changes nothing takes
+        # the database's write lock first (waiting for the other writer), until our commit.
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
     session.flush()
     last = session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)

@@ -281,3 +281,33 @@ def test_db_downgrade_unkeys_and_upgrade_rekeys_the_chain(app, db):
         upgrade(directory=str(MIGRATIONS))
     assert db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id)).scalars().all() == keyed_hashes
     assert verify_chain(db.session).ok
+
+
+def test_concurrent_appends_keep_one_chain(app, db):
+    """Four threads appending at once (production's one worker with four threads): every append
+    lands, each on the one before it (SQLite takes its write lock before reading the head,
+    PostgreSQL an advisory lock)."""
+    import threading
+
+    failures: list[Exception] = []
+
+    def append(n: int) -> None:
+        with app.app_context():
+            try:
+                for i in range(40):
+                    record_audit(_db.session, "login", actor_kind="customer", details={"n": n, "i": i})
+                    _db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(exc)
+                _db.session.rollback()
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    report = verify_chain(db.session)
+    assert report.ok and report.checked == 160, report
