@@ -106,10 +106,12 @@ def record_audit(
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     elif dialect == "sqlite":
-        # SQLite's driver opens the transaction at the first write, so the head read below could
-        # see a chain another writer extends before our insert. A write that changes nothing takes
-        # the database's write lock first (waiting for the other writer), until our commit.
-        session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
+        # SQLite's driver opens its transaction only at the first write, so the head read below
+        # could see a chain another writer extends before our insert. Open it now with the write
+        # lock (waiting for the other writer); inside a transaction the lock is held already.
+        connection = session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     session.flush()
     last = session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
