@@ -61,12 +61,13 @@ class Handoff(db.Model):
         CheckConstraint("outcome IS NULL OR " + _in("outcome", HANDOFF_OUTCOMES), name="outcome"),
         CheckConstraint("(acknowledged_at IS NULL) = (outcome IS NULL)", name="acknowledged"),
         Index("ix_handoff_pending", "acknowledged_at", "id"),
+        Index("ix_handoff_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     customer_number: Mapped[str | None] = mapped_column(String(64))
-    customer_id: Mapped[int] = mapped_column(index=True)
+    customer_id: Mapped[int] = mapped_column()
     request_reference: Mapped[str | None] = mapped_column(String(20), index=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

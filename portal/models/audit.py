@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text, event
+from sqlalchemy import Index, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db
@@ -20,6 +20,7 @@ class AuditEvent(db.Model):
     """
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_customer_id_id", "customer_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -28,7 +29,7 @@ class AuditEvent(db.Model):
     # Pseudonymous ids, not foreign keys: the chained content must not change when a person or
     # an account is erased, so nothing may null or cascade these columns.
     actor_id: Mapped[int | None] = mapped_column(index=True)
-    customer_id: Mapped[int | None] = mapped_column(index=True)
+    customer_id: Mapped[int | None] = mapped_column()
     purpose: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -146,10 +146,11 @@ class MarketingChange(db.Model):
             "channel IN (" + ", ".join(f"'{c}'" for c in MARKETING_CHANNELS) + ")", name="channel"),
         CheckConstraint(
             "changed_by IN (" + ", ".join(f"'{a}'" for a in MARKETING_ACTORS) + ")", name="changed_by"),
+        Index("ix_marketing_change_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(32))
     prohibited: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -17,9 +17,10 @@ class Order(db.Model):
     """An order the customer placed."""
 
     __tablename__ = "customer_order"
+    __table_args__ = (Index("ix_customer_order_customer_id_id", "customer_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(32), unique=True)
     ordered_on: Mapped[date] = mapped_column()
     description: Mapped[str] = mapped_column(String(300))
@@ -37,10 +38,11 @@ class Quote(db.Model):
         CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in QUOTE_STATUSES) + ")", name="status"
         ),
+        Index("ix_quote_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(32), unique=True)
     issued_on: Mapped[date] = mapped_column()
     valid_until: Mapped[date] = mapped_column()
@@ -60,10 +62,11 @@ class Invoice(db.Model):
             "status IN (" + ", ".join(f"'{s}'" for s in INVOICE_STATUSES) + ")", name="status"
         ),
         CheckConstraint("status != 'paid' OR paid_on IS NOT NULL", name="paid_on"),
+        Index("ix_invoice_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(32), unique=True)
     issued_on: Mapped[date] = mapped_column()
     due_on: Mapped[date] = mapped_column()

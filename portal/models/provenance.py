@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -30,10 +30,13 @@ class DataSource(db.Model):
     """One source the customer's data was obtained from (säännönmukainen tietolähde)."""
 
     __tablename__ = "data_source"
-    __table_args__ = (CheckConstraint(f"kind IN {_in(SOURCE_KINDS)}", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_in(SOURCE_KINDS)}", name="kind"),
+        Index("ix_data_source_customer_id_id", "customer_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(String(300))
     received_on: Mapped[date] = mapped_column()
@@ -47,10 +50,11 @@ class Disclosure(db.Model):
     __tablename__ = "disclosure"
     __table_args__ = (
         CheckConstraint(f"recipient_category IN {_in(RECIPIENT_CATEGORIES)}", name="category"),
+        Index("ix_disclosure_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     recipient: Mapped[str] = mapped_column(String(200))
     recipient_category: Mapped[str] = mapped_column(String(32))
     data_disclosed: Mapped[str] = mapped_column(String(300))

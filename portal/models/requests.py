@@ -38,12 +38,13 @@ class PrivacyRequest(db.Model):
         CheckConstraint("deadline >= due_on", name="deadline"),
         Index("ix_privacy_request_status_deadline", "status", "deadline", "id"),
         Index("ix_privacy_request_assignee_deadline", "assignee_id", "status", "deadline", "id"),
+        Index("ix_privacy_request_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+        ForeignKey("customer.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     channel: Mapped[str] = mapped_column(String(8), default="portal")
@@ -105,11 +106,12 @@ class RequestEvent(db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),
         CheckConstraint(_in("actor_kind", ACTOR_KINDS), name="actor_kind"),
+        Index("ix_request_event_request_id_id", "request_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
-        ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True)
+        ForeignKey("privacy_request.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(20))
     actor_kind: Mapped[str] = mapped_column(String(16))
@@ -123,11 +125,14 @@ class RequestMessage(db.Model):
     """A message in a request's thread between the customer and customer service."""
 
     __tablename__ = "request_message"
-    __table_args__ = (CheckConstraint("author_kind IN ('customer', 'staff')", name="author_kind"),)
+    __table_args__ = (
+        CheckConstraint("author_kind IN ('customer', 'staff')", name="author_kind"),
+        Index("ix_request_message_request_id_id", "request_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
-        ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True)
+        ForeignKey("privacy_request.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_kind: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
@@ -146,11 +151,14 @@ class RecipientNotice(db.Model):
     """
 
     __tablename__ = "recipient_notice"
-    __table_args__ = (CheckConstraint("method IN ('email', 'manual')", name="method"),)
+    __table_args__ = (
+        CheckConstraint("method IN ('email', 'manual')", name="method"),
+        Index("ix_recipient_notice_request_id_id", "request_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
-        ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True)
+        ForeignKey("privacy_request.id", ondelete="CASCADE"))
     disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosure.id", ondelete="SET NULL"))
     recipient: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(8))
@@ -170,10 +178,11 @@ class ProcessingFlag(db.Model):
     __tablename__ = "processing_flag"
     __table_args__ = (
         CheckConstraint("kind IN ('restriction', 'objection', 'erasure_hold')", name="kind"),
+        Index("ix_processing_flag_customer_id_id", "customer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     scope: Mapped[str] = mapped_column(String(16))  # all, marketing, purpose (erasure_hold: all)
     purpose: Mapped[str | None] = mapped_column(Text)
