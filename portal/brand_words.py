@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.services.branding import BrandingRefused
 from portal.services.colours import MINIMUM_CONTRAST
 

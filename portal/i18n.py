@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import flask_wtf.i18n
+from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -20,6 +21,7 @@ from flask_babel import (
     get_translations,
     to_user_timezone,
 )
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -113,12 +115,45 @@ def page_translations():
     return translations
 
 
+def page_gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext through the catalogue `page_translations` keeps for the page."""
+    text = page_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A form label or word list translated when shown, in the language of the page showing it.
+
+    Like Flask-Babel's, but through `page_translations`: a page shows dozens of these, and
+    Flask-Babel's own looks the locale and the catalogue up again for each of them.
+    """
+    return LazyString(page_gettext, string, **variables)
+
+
+_WTFORMS_CATALOGUES: dict[tuple[str, str], support.Translations] = {}
+
+
+def _wtforms_translations() -> support.Translations | None:
+    """WTForms' messages in the page's language, read from disk once per process and language.
+
+    Flask-WTF reads and parses the catalogue file again on every request that shows a form.
+    """
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return None
+    key = (flask_wtf.i18n.messages_path(), str(get_locale()))
+    found = _WTFORMS_CATALOGUES.get(key)
+    if found is None:
+        found = _WTFORMS_CATALOGUES[key] = support.Translations.load(key[0], [key[1]], domain="wtforms")
+    return found
+
+
 def register(app: Flask) -> None:
     """Initialise Flask-Babel and add the formatting filters to Jinja."""
     directory = app.config["BABEL_TRANSLATION_DIRECTORIES"]
     ensure_compiled(directory)
     # Flask-WTF reads WTForms' own catalogues, whose Finnish is incomplete; ours is complete.
     flask_wtf.i18n.messages_path = lambda: directory
+    flask_wtf.i18n._get_translations = _wtforms_translations
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: page_translations().ugettext(text),

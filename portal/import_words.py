@@ -7,8 +7,8 @@ result would show the same messages in the staff member's language.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.services.import_history import LineError
 
 LINE_MESSAGES = {

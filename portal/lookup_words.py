@@ -8,7 +8,8 @@ and the export writes the customer's words.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from portal.i18n import lazy_gettext as _l
 
 # The choices on the purpose form, in LOOKUP_REASONS order.
 STAFF_REASON_LABELS = {

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.services import register
 from portal.services.holds import HoldCode, Item, Until
 from portal.services.values import CORRECTABLE_FIELDS

@@ -1,8 +1,9 @@
 """Forms on the customer's pages."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
+
+from portal.i18n import lazy_gettext as _l
 
 
 class EndSessionsForm(FlaskForm):

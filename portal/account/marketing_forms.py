@@ -1,11 +1,11 @@
 """The marketing prohibitions form and the words shown for each channel."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.i18n import lazy_gettext as _l
 from portal.models.customers import MARKETING_CHANNELS
 
 # The checkbox of each channel: what ticking it means.

@@ -6,11 +6,11 @@ and the service never disagree; this module only puts the service's codes into w
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.i18n import lazy_gettext as _l
 from portal.services.refusals import InvalidValue
 from portal.services.requests import Correction, Erasure, FieldChange, Scoped
 from portal.services.values import CORRECTABLE_FIELDS, TEXT_MAX, clean_text, normalise_change, reply_email

@@ -1,9 +1,10 @@
 """Forms for getting access, activating an account and choosing the language."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal.i18n import lazy_gettext as _l
 
 
 class GetAccessForm(FlaskForm):

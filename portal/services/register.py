@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import MARKETING_CHANNELS, ControllerSettings, Customer
 from portal.models.requests import OPEN_STATUSES
 

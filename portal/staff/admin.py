@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.services import staff_admin
 from portal.services.invitations import Signer
 from portal.staff import bp

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
+
+from portal.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = (("reviewer", _l("Reviewer: handles requests")),
                 ("admin", _l("Administrator: also manages staff, the look and the audit log")))

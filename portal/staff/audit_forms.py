@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput
 
+from portal.i18n import lazy_gettext as _l
 from portal.services import audit_search
 from portal.services.audit_search import MAX_ID, Criteria
 

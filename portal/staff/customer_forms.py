@@ -7,10 +7,10 @@ raises InvalidValue codes; this module puts those codes into words next to the r
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField
 
+from portal.i18n import lazy_gettext as _l
 from portal.lookup_words import STAFF_REASON_LABELS
 from portal.services.lookups import NOTE_MAX, SEARCH_MIN
 from portal.words import KIND_NAMES

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from portal.i18n import lazy_gettext as _l
 from portal.services.values import TEXT_MAX
 
 

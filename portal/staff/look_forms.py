@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 from wtforms.widgets import ColorInput
 
+from portal.i18n import lazy_gettext as _l
 from portal.services.colours import DEFAULT_ACCENT
 
 

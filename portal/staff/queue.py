@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import PrivacyRequest
 from portal.models.types import utcnow
 from portal.services import queue as service

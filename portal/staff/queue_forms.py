@@ -10,7 +10,6 @@ import re
 from datetime import date
 from urllib.parse import parse_qsl
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, IntegerField, SearchField, SelectField, SelectMultipleField
@@ -18,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from portal.i18n import lazy_gettext as _l
 from portal.models.requests import OPEN_STATUSES, REQUEST_KINDS
 from portal.services.queue import CLOSED_STATUSES, SEARCH_MAX, UNASSIGNED, StaffMember, search_condition
 from portal.services.refusals import InvalidValue

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.i18n import lazy_gettext as _l
 from portal.models.types import utcnow
 from portal.services.requests import helsinki_date
 from portal.services.values import CORRECTABLE_FIELDS, TEXT_MAX

@@ -12,13 +12,13 @@ from datetime import date
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.validators import ValidationError
 
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models.requests import REQUEST_KINDS
 from portal.models.types import utcnow
 from portal.services import reports as service

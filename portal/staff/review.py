@@ -7,11 +7,11 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import PrivacyRequest
 from portal.models.types import utcnow
 from portal.services import decisions
