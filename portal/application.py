@@ -1,4 +1,5 @@
-"""The Flask class the portal runs on: absolute links come from PORTAL_BASE_URL only."""
+"""The Flask class the portal runs on: absolute links come from PORTAL_BASE_URL only, and the
+session cookie's signer is built once, not on every request."""
 
 from __future__ import annotations
 
@@ -6,9 +7,28 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import SecurityError
 
 log = logging.getLogger(__name__)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer kept while the keys stay the same.
+
+    Flask builds a new serializer for every request (opening the session and again saving it).
+    It holds nothing but the keys and settings, so one per set of keys serves every request.
+    """
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key not in self._signers:
+            self._signers[key] = super().get_signing_serializer(app)
+        return self._signers[key]
 
 
 class PortalFlask(Flask):
@@ -18,6 +38,8 @@ class PortalFlask(Flask):
     building them from the configured public address means a forged `Host:` cannot put an
     attacker's site into a password-reset or invitation link.
     """
+
+    session_interface = _SessionInterface()
 
     def url_for(self, endpoint: str, /, *, _anchor: str | None = None, _method: str | None = None,
                 _scheme: str | None = None, _external: bool | None = None, **values) -> str:

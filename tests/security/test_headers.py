@@ -168,3 +168,42 @@ def test_static_files_may_be_cached(client):
     response = client.get("/static/portal.css")
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_headers_built_once_per_endpoint_match_flask_talismans_own(client, demo):
+    """The cached headers are Flask-Talisman's: the same on the first answer and the tenth, and
+    each endpoint keeps its own (the logo's stricter policy never leaks onto a page)."""
+    from flask_talisman import Talisman
+
+    from portal.extensions import talisman
+
+    names = ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy")
+    from portal.main.brand import LOGO_POLICY
+    from portal.services import branding
+
+    pages = ("/", branding.LOGO_PATH, "/brand/theme.css", "/privacy")
+    first = {path: client.get(path) for path in pages}  # the logo: 404, with its own policy
+    for _ in range(3):
+        for path, answer in first.items():
+            again = client.get(path)
+            assert [again.headers.get(n) for n in names] == [answer.headers.get(n) for n in names]
+    assert _csp(first["/"]) == _csp(first["/privacy"])
+    logo_policy = _csp(first[branding.LOGO_PATH])
+    assert logo_policy != _csp(first["/"])
+    assert logo_policy == {"default-src": "'none'", "style-src": "'unsafe-inline'", "sandbox": ""}
+    assert LOGO_POLICY.startswith("default-src 'none'")
+    with client.application.test_request_context("/privacy"):
+        client.application.preprocess_request()
+        plain = client.application.response_class("x")
+        Talisman._set_response_headers(talisman, plain)  # the library's own, uncached
+    for name in names:
+        assert first["/privacy"].headers.get(name) == plain.headers.get(name), name
+
+
+def test_hsts_follows_each_request_not_the_first_one_cached(https_client):
+    """One endpoint answered over HTTPS and then over plain HTTP in the same app."""
+    secure = _https(https_client, "GET", "/healthz")
+    assert "Strict-Transport-Security" in secure.headers
+    plain = https_client.get("/healthz", base_url="http://localhost")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Strict-Transport-Security" in _https(https_client, "GET", "/healthz").headers
