@@ -23,7 +23,8 @@ SUPERVISORY_AUTHORITY = {
 }
 
 
-def _settings():
+def controller_settings():
+    """The controller settings row, read once per request (None before `flask controller set`)."""
     if "controller_settings" not in g:
         g.controller_settings = get_settings(db.session)
     return g.controller_settings
@@ -36,13 +37,13 @@ def skip_settings() -> None:
 
 def portal_brand() -> str:
     """The controller's name, or a neutral title before it is configured."""
-    settings = _settings()
+    settings = controller_settings()
     return settings.name if settings else _("Privacy portal")
 
 
 def portal_privacy_email() -> str:
     """Where customers can write about their data."""
-    settings = _settings()
+    settings = controller_settings()
     return settings.privacy_email if settings else ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort
 
 from portal.account import bp
-from portal.account.requests import _own_request
+from portal.account.requests import own_request
 from portal.downloads import pdf_response
 from portal.extensions import db
 from portal.models import PrivacyRequest
@@ -17,7 +17,7 @@ from portal.services.controller import get_settings
 
 def _decided_own_request(ref: str) -> PrivacyRequest:
     """The customer's own decided request `ref`; 404 for another's and for one not decided yet."""
-    found = _own_request(ref)
+    found = own_request(ref)
     if not letters.has_letter(found):
         abort(404)
     return found

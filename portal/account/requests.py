@@ -53,7 +53,7 @@ def _freshness() -> timedelta:
     return ERASURE_FRESHNESS if fresh else timedelta(seconds=-1)
 
 
-def _own_request(ref: str) -> PrivacyRequest:
+def own_request(ref: str) -> PrivacyRequest:
     """The logged-in customer's request `ref`; 404 for any other, so others' references stay hidden."""
     found = None
     if _REFERENCE.fullmatch(ref):
@@ -129,13 +129,13 @@ def _render_detail(found: PrivacyRequest, message_form: MessageForm | None = Non
 @bp.route("/requests/<ref>")
 def request_detail(ref: str):
     """One request: what was asked, its status history, due date, decision and messages."""
-    return _render_detail(_own_request(ref))
+    return _render_detail(own_request(ref))
 
 
 @bp.route("/requests/<ref>/cancel", methods=["POST"])
 def cancel_request(ref: str):
     """Cancel a request still waiting for handling."""
-    found = _own_request(ref)
+    found = own_request(ref)
     if not CancelForm().validate_on_submit():
         abort(400)
     try:
@@ -152,7 +152,7 @@ def cancel_request(ref: str):
 @bp.route("/requests/<ref>/messages", methods=["POST"])
 def request_message(ref: str):
     """Add the customer's message to the request's thread."""
-    found = _own_request(ref)
+    found = own_request(ref)
     form = MessageForm()
     if not form.validate_on_submit():
         return _render_detail(found, form, 400 if form.csrf_token.errors else 200)

@@ -15,7 +15,7 @@ from portal.extensions import db, talisman
 from portal.main import bp
 from portal.services import branding
 from portal.services.colours import dark_palette, light_palette
-from portal.templating import _settings as controller_settings
+from portal.templating import controller_settings
 
 # An SVG opened as a document: no scripts, no loads, no forms, only its own inline styles.
 LOGO_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"

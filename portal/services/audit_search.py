@@ -200,7 +200,7 @@ def _cell(value) -> str:
     return "" if value is None else neutralise(str(value))
 
 
-def _csv(rows: Sequence[Sequence]) -> bytes:
+def csv_lines(rows: Sequence[Sequence]) -> bytes:
     """CSV lines in UTF-8 as Excel in a Finnish locale reads them (`;`, CRLF)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
@@ -215,9 +215,9 @@ def export_csv(session: Session, criteria: Criteria, *, tz: tzinfo, header: Sequ
     Columns: id, local ISO time, action code, `label(code)`, actor kind, staff email,
     customer id, purpose, details (JSON as chained), hash; `header` names them.
     """
-    yield BOM + _csv([header])
+    yield BOM + csv_lines([header])
     for batch in _batches(session, criteria, tz):
-        yield _csv([(r.id, r.occurred_at.astimezone(tz).isoformat(timespec="seconds"), r.action,
+        yield csv_lines([(r.id, r.occurred_at.astimezone(tz).isoformat(timespec="seconds"), r.action,
                      label(r.action), r.actor_kind, r.actor_email, r.customer_id, r.purpose,
                      r.details_text, r.hash) for r in batch])
 

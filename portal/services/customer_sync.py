@@ -93,7 +93,7 @@ def _date(value, name: str) -> date:
         raise InvalidValue("date", name) from None
 
 
-def _person_value(name: str, value, country: str):
+def person_value(name: str, value, country: str):
     """One customer field as stored; None clears an optional field."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if name in NOT_NULL:
@@ -130,7 +130,7 @@ def _person(data: dict, customer: Customer | None, errors: dict[str, str]) -> di
     for name in PERSON_FIELDS:
         if name in data:
             try:
-                values[name] = _person_value(name, data[name], country)
+                values[name] = person_value(name, data[name], country)
             except InvalidValue as problem:
                 errors[name] = problem.code
     if customer is None:

@@ -271,7 +271,7 @@ def erase_customer(session: Session, customer: Customer, *, actor, today: date,
     return ErasureResult(complete=complete, erased=had, kept=holds, purge_on=purge_on)
 
 
-def _has_residue(customer: Customer, assessment: ErasureAssessment) -> bool:
+def has_residue(customer: Customer, assessment: ErasureAssessment) -> bool:
     """True if the customer still has data that no hold keeps any more."""
     neutral = {None, "", f"erased-{customer.id}@{ERASED_DOMAIN}"}
     erasable = assessment.erasable
@@ -300,7 +300,7 @@ def purge_kept(session: Session, *, today: date, actor=None) -> list[int]:
     purged = []
     for customer in candidates:
         assessment = erasure_holds(customer, today)
-        if _has_residue(customer, assessment):
+        if has_residue(customer, assessment):
             erase_customer(session, customer, actor=actor, today=today)
             purged.append(customer.id)
     return purged

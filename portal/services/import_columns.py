@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from portal.services.customer_sync import CUSTOMER_NUMBER, HISTORY
-from portal.services.customer_sync import _person_value as person_value
+from portal.services.customer_sync import CUSTOMER_NUMBER, HISTORY, person_value
 from portal.services.import_files import ImportFileError
 from portal.services.refusals import InvalidValue
 from portal.services.values import clean_text

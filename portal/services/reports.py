@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.models import PrivacyRequest
 from portal.models.requests import OPEN_STATUSES, REQUEST_KINDS
 from portal.services.audit import record_audit
-from portal.services.audit_search import _csv as csv_lines
+from portal.services.audit_search import csv_lines
 from portal.services.export import BOM
 from portal.services.requests import HELSINKI, helsinki_date
 

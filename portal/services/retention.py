@@ -22,7 +22,7 @@ from portal.models.customers import add_years
 from portal.models.requests import OPEN_STATUSES
 from portal.services.audit import record_audit
 from portal.services.controller import get_settings
-from portal.services.erasure import HOLD_FLAG, _has_residue, erase_customer, present_items
+from portal.services.erasure import HOLD_FLAG, erase_customer, has_residue, present_items
 from portal.services.holds import Hold, Item, erasure_holds
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def plan(session: Session, today: date) -> Plan:
     purges = []
     for customer in _purge_candidates(session, today):
         assessment = erasure_holds(customer, today)
-        if _has_residue(customer, assessment):
+        if has_residue(customer, assessment):
             purges.append(Purge(customer.id, customer.customer_number, customer.purge_on, assessment.holds))
     return Plan(today, years, tuple(due), tuple(skipped), tuple(purges))
 
@@ -184,7 +184,7 @@ def _erase_due(session: Session, item: Due, today: date, years: int, actor) -> b
 def _purge(session: Session, item: Purge, today: date, actor) -> bool:
     """Release what no hold keeps any more for one erased customer; True if anything went."""
     customer = _locked(session, item.customer_id)
-    if customer.erased_at is None or not _has_residue(customer, erasure_holds(customer, today)):
+    if customer.erased_at is None or not has_residue(customer, erasure_holds(customer, today)):
         return False
     result = erase_customer(session, customer, actor=actor, today=today)
     record_audit(session, PURGED_ACTION, actor=actor, actor_kind=None if actor is not None else "system",

@@ -10,7 +10,7 @@ from portal.models import PrivacyRequest
 from portal.services import letters
 from portal.services.controller import get_settings
 from portal.staff import bp
-from portal.staff.review import _record_lookup, find_request
+from portal.staff.review import find_request, record_lookup
 
 
 def _decided_request(ref: str) -> PrivacyRequest:
@@ -22,7 +22,7 @@ def _decided_request(ref: str) -> PrivacyRequest:
     found = find_request(ref)
     if not letters.has_letter(found):
         abort(404)
-    _record_lookup(found)
+    record_lookup(found)
     return found
 
 

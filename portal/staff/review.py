@@ -51,7 +51,7 @@ def find_request(ref: str) -> PrivacyRequest:
     return found
 
 
-def _record_lookup(req: PrivacyRequest) -> None:
+def record_lookup(req: PrivacyRequest) -> None:
     """Opening a request shows the customer's data: a look-up for that request, once per 15 minutes."""
     if req.customer is None or req.customer.erased_at is not None:
         return
@@ -102,7 +102,7 @@ def _page(req: PrivacyRequest, forms: dict | None = None, status: int = 200):
 def review(ref: str):
     """One request with everything needed to decide it."""
     req = find_request(ref)
-    _record_lookup(req)
+    record_lookup(req)
     return _page(req)
 
 
